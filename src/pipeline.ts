@@ -1,0 +1,101 @@
+// The one segmentation pipeline shared by the server and the CLI (Ultralytics-style skeleton):
+//   decode -> preprocess -> inference (worker thread) -> postprocess, each stage timed.
+// Families override stages through their adapter, never this loop.
+import { performance } from 'node:perf_hooks';
+import type { FamilyAdapter } from './adapters/adapter.js';
+import { detectFamily } from './adapters/registry.js';
+import { MaskserveError } from './errors.js';
+import { decodeImage, type DecodeOptions } from './input/decode.js';
+import { readModelCard } from './models/model-card.js';
+import { readGraphInfo } from './models/onnx-graph-info.js';
+import { resolveModelSpec } from './models/resolve.js';
+import { DEFAULT_OPTIONS, type SegmentOptions } from './options.js';
+import type { ModelSession } from './runtime/runtime.js';
+import type { InferencePool } from './runtime/worker-pool.js';
+import type { GraphInfo, ModelCard, ModelRef, RawImage, SegmentResult, Timings } from './types.js';
+
+export interface LoadedModel {
+  readonly ref: ModelRef;
+  readonly path: string;
+  readonly adapter: FamilyAdapter;
+  readonly session: ModelSession;
+  readonly graph: GraphInfo;
+  readonly card: ModelCard;
+  /** True for the embedded demo model (shapes), so the UI and logs can say so. */
+  readonly isDemo: boolean;
+  /** Seconds spent creating the sessions (for /metrics and logs). */
+  readonly loadSeconds: number;
+}
+
+export interface LoadModelOptions {
+  readonly pool: InferencePool;
+  /** Explicit family, overriding the card and auto-detection. */
+  readonly family?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Resolves a catalog id, a path or the demo model, reads its graph and card, and creates the sessions once. */
+export async function loadModel(spec: string | undefined, options: LoadModelOptions): Promise<LoadedModel> {
+  const started = performance.now();
+  const resolved = await resolveModelSpec(spec, options.env);
+  const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
+  const definition = detectFamily(graph, card, options.family);
+  const adapter = definition.create(graph, card);
+  const session = await options.pool.load(resolved.path);
+  const id = card.id ?? resolved.id;
+  return Object.freeze({
+    ref: Object.freeze({ id, family: definition.family }),
+    path: resolved.path,
+    adapter,
+    session,
+    graph,
+    card,
+    isDemo: resolved.isDemo,
+    loadSeconds: (performance.now() - started) / 1000,
+  });
+}
+
+export interface SegmentExtras {
+  readonly decode?: DecodeOptions;
+  /** Aborts a task still waiting in the inference queue (per-request deadline, client gone). */
+  readonly signal?: AbortSignal;
+}
+
+export type SegmentOutput = SegmentResult & { readonly image: RawImage };
+
+/** bytes | RawImage -> Instances in original-image coordinates, with per-stage timings. */
+export async function segment(
+  input: Uint8Array | RawImage,
+  model: LoadedModel,
+  options: SegmentOptions = DEFAULT_OPTIONS,
+  extras: SegmentExtras = {},
+): Promise<SegmentOutput> {
+  const t0 = performance.now();
+  const image = isRawImage(input) ? input : await decodeImage(input, extras.decode);
+  const t1 = performance.now();
+  const { feeds, meta } = model.adapter.preprocess(image);
+  const t2 = performance.now();
+  throwIfAborted(extras.signal);
+  const outputs = await model.session.run(feeds, { signal: extras.signal });
+  const t3 = performance.now();
+  const instances = model.adapter.postprocess(outputs, meta, options);
+  const t4 = performance.now();
+  const timings: Timings = {
+    decodeMs: t1 - t0,
+    preprocessMs: t2 - t1,
+    inferenceMs: t3 - t2,
+    postprocessMs: t4 - t3,
+    totalMs: t4 - t0,
+  };
+  return { model: model.ref, instances, timings, image };
+}
+
+function isRawImage(input: Uint8Array | RawImage): input is RawImage {
+  return !(input instanceof Uint8Array) && typeof (input as RawImage).width === 'number';
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new MaskserveError('DEADLINE_EXCEEDED', 'The request deadline passed before inference could start');
+  }
+}
