@@ -1,0 +1,123 @@
+// bytes -> RawImage: the only place untrusted image bytes are parsed. Order matters for safety:
+// sniff the content (allowlist), read the header, enforce the pixel cap, and only then decode
+// pixels — so a 100000x100000 "image" of a few hundred bytes never allocates anything big.
+import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
+import { invalidParameter, MaskserveError } from '../errors.js';
+import type { ImageFormat, RawImage } from '../types.js';
+import { emptyInput, fromSharpError, imageTooLarge, unsupportedFormat } from './decode-errors.js';
+import { sniffContent } from './sniff.js';
+
+export { sniffFormat, sniffContent, ALLOWED_FORMATS } from './sniff.js';
+
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+export interface DecodeOptions {
+  /** Largest accepted width * height of the (first) frame; checked from the header before decoding. */
+  maxPixels?: number;
+}
+
+/** The sharp/libvips loader name expected for each sniffed format (AVIF is a HEIF container). */
+const SHARP_FORMAT: Readonly<Record<ImageFormat, string>> = Object.freeze({
+  jpeg: 'jpeg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  avif: 'heif',
+  tiff: 'tiff',
+});
+
+interface Header {
+  readonly width: number;
+  readonly height: number;
+  readonly orientation: number;
+}
+
+/**
+ * Decodes an allowed image to 8-bit sRGB RGB (interleaved), with EXIF orientation applied and
+ * alpha flattened onto white: the frame a viewer would display. Animations give their first frame.
+ */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
+  if (!(bytes instanceof Uint8Array)) throw invalidParameter('a Uint8Array', 'bytes', bytes);
+  const maxPixels = resolveMaxPixels(options.maxPixels);
+  if (bytes.length === 0) throw emptyInput();
+
+  const content = sniffContent(bytes);
+  if (content.format === undefined) throw unsupportedFormat(content.detected);
+  const format = content.format;
+
+  const header = await readHeader(bytes, format, maxPixels);
+  if (header.width * header.height > maxPixels) throw imageTooLarge(header.width, header.height, maxPixels);
+
+  const { data, width, height } = await decodePixels(bytes, format, maxPixels);
+  return Object.freeze({
+    data,
+    width,
+    height,
+    source: Object.freeze({ format, orientation: header.orientation, bytes: bytes.length }),
+  });
+}
+
+function resolveMaxPixels(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_PIXELS;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidParameter('a positive integer', 'maxPixels', value);
+  }
+  return value;
+}
+
+/** Options shared by both sharp instances: strict decoding, first page/frame only, no temp files. */
+function inputOptions(limitInputPixels: number | false): SharpOptions {
+  return { failOn: 'warning', sequentialRead: true, limitInputPixels, pages: 1, page: 0 };
+}
+
+async function readHeader(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<Header> {
+  let metadata: Metadata;
+  try {
+    // No pixel limit here: this reads only the header, and our own check below can then quote
+    // the dimensions (sharp's limit error does not say what they were).
+    metadata = await sharp(bytes, inputOptions(false)).metadata();
+  } catch (error) {
+    throw fromSharpError(error, format, maxPixels);
+  }
+  if (metadata.format !== SHARP_FORMAT[format]) {
+    throw unsupportedFormat(metadata.format === undefined ? 'an unknown format' : String(metadata.format).toUpperCase());
+  }
+  // HEIF with HEVC shares AVIF's generic brands; only AV1-coded HEIF is AVIF.
+  if (format === 'avif' && metadata.compression !== 'av1') throw unsupportedFormat('HEIC (HEVC-coded HEIF)');
+  const width = metadata.width ?? 0;
+  const height = metadata.height ?? 0;
+  if (width < 1 || height < 1) {
+    throw new MaskserveError('CORRUPT_IMAGE', 'The image is corrupt or truncated: the header has no dimensions', { format });
+  }
+  const orientation = Number.isInteger(metadata.orientation) && metadata.orientation! >= 1 && metadata.orientation! <= 8
+    ? metadata.orientation!
+    : 1;
+  return { width, height, orientation };
+}
+
+async function decodePixels(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  maxPixels: number,
+): Promise<{ data: Uint8Array; width: number; height: number }> {
+  let output: { data: Buffer; info: OutputInfo };
+  try {
+    // One pipeline: orient, flatten alpha on white, convert any colour space (grey, palette,
+    // CMYK via ICC, 16-bit) to 8-bit sRGB. The pixel limit stays on as a second line of defence.
+    output = await sharp(bytes, inputOptions(maxPixels))
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw fromSharpError(error, format, maxPixels);
+  }
+  const { data, info } = output;
+  if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
+    throw new MaskserveError('INTERNAL', 'Internal error', { reason: `decoder produced ${info.channels} channels` });
+  }
+  // A plain Uint8Array view (not a Buffer) so consumers compare and copy it like any typed array.
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
