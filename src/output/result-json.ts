@@ -1,0 +1,83 @@
+// SegmentResult -> the result JSON of DESIGN.md (API responses and `maskserve predict`).
+// Numbers are rounded here, once, so every consumer sees the same compact values.
+import type { MaskFormat } from '../options.js';
+import type { BinaryMask, Instances, ResultInstance, ResultJson, SegmentResult, Timings } from '../types.js';
+import { maskToPolygons } from './polygons.js';
+import { maskToRle } from './rle.js';
+
+export interface ResultJsonOptions {
+  maskFormat: MaskFormat;
+}
+
+export function toResultJson(result: SegmentResult, options: ResultJsonOptions): ResultJson {
+  const { instances } = result;
+  const withRle = options.maskFormat === 'rle' || options.maskFormat === 'both';
+  const withPolygons = options.maskFormat === 'polygons' || options.maskFormat === 'both';
+  const counts: Record<string, number> = {};
+  const out: ResultInstance[] = scoreOrder(instances).map((index, id) => {
+    const classId = instances.classIds[index];
+    const label = classLabel(instances, classId);
+    counts[label] = (counts[label] ?? 0) + 1;
+    const mask = instances.masks[index];
+    const item: ResultInstance = {
+      id,
+      label,
+      classId,
+      score: round(instances.scores[index], 4),
+      bbox: boxToXywh(instances.boxes, index),
+      area: maskArea(mask),
+    };
+    if (withRle) item.mask = maskToRle(mask, instances.imageSize);
+    if (withPolygons) item.polygons = maskToPolygons(mask);
+    return item;
+  });
+  return {
+    model: { id: result.model.id, family: result.model.family },
+    image: { width: instances.imageSize.width, height: instances.imageSize.height },
+    instances: out,
+    counts,
+    timings: roundTimings(result.timings),
+  };
+}
+
+/** Instance indices by descending score; stable, so equal scores keep their order. */
+export function scoreOrder(instances: Instances): number[] {
+  const order = Array.from(instances.scores, (_, i) => i);
+  return order.sort((a, b) => instances.scores[b] - instances.scores[a] || a - b);
+}
+
+/** The class name, or the numeric id when the model's list has no entry for it. */
+export function classLabel(instances: Instances, classId: number): string {
+  return instances.classNames[classId] ?? String(classId);
+}
+
+/** xyxy (pixel edges) -> COCO [x, y, width, height], 2 decimals. */
+export function boxToXywh(boxes: Float32Array, index: number): [number, number, number, number] {
+  const x1 = boxes[index * 4];
+  const y1 = boxes[index * 4 + 1];
+  const x2 = boxes[index * 4 + 2];
+  const y2 = boxes[index * 4 + 3];
+  return [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)];
+}
+
+export function maskArea(mask: BinaryMask): number {
+  let area = 0;
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) area++;
+  return area;
+}
+
+export function round(value: number, decimals: number): number {
+  const scale = 10 ** decimals;
+  const rounded = Math.round(value * scale) / scale;
+  return Object.is(rounded, -0) ? 0 : rounded;
+}
+
+function roundTimings(timings: Timings): Timings {
+  return {
+    decodeMs: round(timings.decodeMs, 1),
+    preprocessMs: round(timings.preprocessMs, 1),
+    inferenceMs: round(timings.inferenceMs, 1),
+    postprocessMs: round(timings.postprocessMs, 1),
+    totalMs: round(timings.totalMs, 1),
+  };
+}
