@@ -76,7 +76,11 @@ export async function segment(
   const { feeds, meta } = model.adapter.preprocess(image);
   const t2 = performance.now();
   throwIfAborted(extras.signal);
-  const outputs = await model.session.run(feeds, { signal: extras.signal });
+  const outputs = await model.session.run(feeds, { signal: extras.signal }).catch((error: unknown) => {
+    // The pool rejects an aborted queued task with the signal's reason; report it as a deadline.
+    if (extras.signal?.aborted) throwIfAborted(extras.signal);
+    throw error;
+  });
   const t3 = performance.now();
   const instances = model.adapter.postprocess(outputs, meta, options);
   const t4 = performance.now();
@@ -95,7 +99,8 @@ function isRawImage(input: Uint8Array | RawImage): input is RawImage {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new MaskserveError('DEADLINE_EXCEEDED', 'The request deadline passed before inference could start');
-  }
+  if (!signal?.aborted) return;
+  // A caller may abort with its own coded error (e.g. shutting down); keep it.
+  if (signal.reason instanceof MaskserveError) throw signal.reason;
+  throw new MaskserveError('DEADLINE_EXCEEDED', 'The request deadline passed before inference finished');
 }
