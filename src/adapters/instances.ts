@@ -1,0 +1,71 @@
+// What every adapter does at the end of postprocess: validate the class filter against the
+// model's names, and freeze the parallel Instances arrays.
+import { invalidParameter, MaskserveError } from '../errors.js';
+import type { BinaryMask, Instances, ModelCard, Size } from '../types.js';
+
+/**
+ * Allowed class ids as a lookup table, or undefined for "all classes".
+ * Unknown names fail listing the valid ones; `skip` ids (the background) are never selectable.
+ */
+export function classFilter(classNames: readonly string[], requested: readonly string[] | undefined, skip: readonly number[] = []): Uint8Array | undefined {
+  if (requested === undefined) return undefined;
+  const allowed = new Uint8Array(classNames.length);
+  const valid = classNames.filter((_, i) => !skip.includes(i));
+  for (const name of requested) {
+    let found = false;
+    classNames.forEach((candidate, i) => {
+      if (candidate === name && !skip.includes(i)) {
+        allowed[i] = 1;
+        found = true;
+      }
+    });
+    if (!found) throw invalidParameter(`class names from this model (${valid.join(', ')})`, 'classes', name);
+  }
+  return allowed;
+}
+
+export interface InstanceParts {
+  readonly imageSize: Size;
+  readonly classNames: readonly string[];
+  readonly categoryIds: readonly number[];
+  readonly boxes: Float32Array;
+  readonly scores: Float32Array;
+  readonly classIds: Int32Array;
+  readonly masks: readonly BinaryMask[];
+}
+
+export function makeInstances(parts: InstanceParts): Instances {
+  const n = parts.scores.length;
+  if (parts.boxes.length !== n * 4 || parts.classIds.length !== n || parts.masks.length !== n) {
+    throw new MaskserveError('INTERNAL', 'Instances fields have different lengths');
+  }
+  return Object.freeze({ ...parts, masks: Object.freeze([...parts.masks]) });
+}
+
+/** Class names from a card, validated (non-empty array of strings). */
+export function cardClasses(card: ModelCard): readonly string[] | undefined {
+  if (card.classes === undefined) return undefined;
+  if (!Array.isArray(card.classes) || card.classes.length === 0 || !card.classes.every((c) => typeof c === 'string')) {
+    throw invalidParameter('a non-empty array of class names', 'model card classes', card.classes);
+  }
+  return Object.freeze([...card.classes]);
+}
+
+/** category_id per class from the card when given (same length as classes), else the default. */
+export function cardCategoryIds(card: ModelCard, classNames: readonly string[], fallback: () => number[]): readonly number[] {
+  const ids = card.categoryIds;
+  if (ids === undefined) return Object.freeze(fallback());
+  if (!Array.isArray(ids) || ids.length !== classNames.length || !ids.every((id) => Number.isInteger(id))) {
+    throw invalidParameter(`an array of ${classNames.length} integer category ids`, 'model card categoryIds', ids);
+  }
+  return Object.freeze([...ids]);
+}
+
+/** A positive number from the card, else from metadata, else the default. */
+export function positiveSetting(cardValue: unknown, metadataValue: string | undefined, fallback: number, name: string): number {
+  const raw = cardValue ?? metadataValue;
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'string' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidParameter('a positive number', name, raw);
+  return value;
+}
