@@ -1,0 +1,83 @@
+// `maskserve models list|pull|info`: what can be used, fetching it, and what a graph contains.
+import type { Command } from 'commander';
+import { EXIT_CODES_HELP } from './exit-codes.js';
+import type { CommandContext } from './program.js';
+
+const GROUP_HELP = `
+Examples:
+  $ maskserve models list
+  $ maskserve models pull mask-rcnn-r50-fpn
+  $ maskserve models info demo
+`;
+
+const LIST_HELP = `
+Shows every catalog model (size, licence, published COCO accuracy, whether it is downloaded)
+and the bundled demo model. The cache directory is $MASKSERVE_CACHE_DIR, else
+$XDG_CACHE_HOME/maskserve, else ~/.cache/maskserve.
+
+Examples:
+  $ maskserve models list
+  $ maskserve models list --json | jq '.[] | select(.state == "ready") | .id'
+`;
+
+const PULL_HELP = `
+Downloads a catalog model into the cache with a progress bar on stderr, resuming an interrupted
+download, and verifies its size and sha256 before installing it. Prints the path on stdout.
+Set MASKSERVE_MODEL_MIRROR (or --mirror) to fetch <mirror>/<file> instead of the publisher URL.
+Offline? The error message says exactly how to fetch the file by hand (curl + sha256sum).
+
+Examples:
+  $ maskserve models pull mask-rcnn-r50-fpn
+  $ maskserve models pull mask-rcnn-r50-fpn-int8 --mirror https://models.internal.example/onnx/
+`;
+
+const INFO_HELP = `
+Reads an ONNX graph without running it: detected family, inputs, outputs, class names, the model
+card and metadata_props.
+
+Examples:
+  $ maskserve models info demo
+  $ maskserve models info mask-rcnn-r50-fpn
+  $ maskserve models info ./yolo11n-seg.onnx --json
+`;
+
+export function registerModelsCommand(program: Command, context: CommandContext): void {
+  const models = program
+    .command('models')
+    .summary('list, download and inspect models')
+    .description('List, download and inspect segmentation models.')
+    .addHelpText('after', GROUP_HELP + EXIT_CODES_HELP);
+
+  models
+    .command('list')
+    .description('list catalog models, their download state, and the demo model')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', LIST_HELP + EXIT_CODES_HELP)
+    .action(async (flags: { json?: boolean }) => {
+      const { runModelsList } = await import('./models-list.js');
+      context.exit(await runModelsList(flags));
+    });
+
+  models
+    .command('pull')
+    .description('download a catalog model into the cache (verified, resumable)')
+    .argument('<id>', 'catalog model id (see `maskserve models list`)')
+    .option('--mirror <url>', 'fetch <url>/<file> instead of the publisher URL (default: $MASKSERVE_MODEL_MIRROR)')
+    .addHelpText('after', PULL_HELP + EXIT_CODES_HELP)
+    .action(async (id: string, flags: { mirror?: string }) => {
+      const { runModelsPull } = await import('./models-pull.js');
+      context.exit(await runModelsPull(id, flags));
+    });
+
+  models
+    .command('info')
+    .description('show what an ONNX model contains: family, inputs, outputs, classes, metadata')
+    .argument('<model>', 'catalog id, path to an .onnx file, or "demo"')
+    .option('--family <family>', 'check the graph against this family instead of auto-detecting')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', INFO_HELP + EXIT_CODES_HELP)
+    .action(async (spec: string, flags: { json?: boolean; family?: string }) => {
+      const { runModelsInfo } = await import('./models-info.js');
+      context.exit(await runModelsInfo(spec, flags));
+    });
+}

@@ -1,0 +1,115 @@
+// `maskserve predict`: expand inputs, load the model once, segment with bounded parallelism,
+// hand each result to a sink, and keep going past bad inputs (listed at the end, exit 1).
+import { readFile } from 'node:fs/promises';
+import { fetchImageBytes } from '../input/fetch-url.js';
+import { resolveModelSpec } from '../models/resolve.js';
+import { loadModel, segment, type LoadedModel } from '../pipeline.js';
+import { createInferencePool, defaultRuntimeOptions } from '../runtime/worker-pool.js';
+import { EXIT, UsageError, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { assignOutputStems, inputOverwrittenBy } from './output-names.js';
+import { OutDirSink, StdoutSink, type ResultSink } from './predict-output.js';
+import { expandInputs, type InputProblem, type InputSource } from './predict-inputs.js';
+import type { PredictSettings } from './predict-settings.js';
+import { createItemProgress, type ItemProgress } from './progress.js';
+
+export interface PredictIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+interface Failure extends InputProblem {
+  readonly error?: unknown;
+}
+
+export async function runPredict(args: readonly string[], settings: PredictSettings, io: PredictIo = process): Promise<ExitCode> {
+  const { sources, problems } = await expandInputs(args, settings.outDir === undefined ? {} : { excludeDir: settings.outDir });
+  const single = sources.length + problems.length === 1 && settings.outDir === undefined;
+  checkStdoutUse(settings, sources.length + problems.length, io.stdout);
+  const stems = assignOutputStems(sources);
+  if (settings.outDir !== undefined) {
+    const victim = inputOverwrittenBy(settings.outDir, sources, stems);
+    if (victim) throw new UsageError(`--out ${settings.outDir} would overwrite the input ${victim}; choose another directory`);
+  }
+  // Resolve before reading images or starting worker threads: a bad model fails fast (exit 3).
+  await resolveModelSpec(settings.model);
+  if (sources.length === 0) return reportFailures(problems, 0, io.stderr);
+  const pool = createInferencePool({ maxQueue: Math.max(settings.concurrency, defaultRuntimeOptions().maxQueue) });
+  try {
+    const model = await loadModel(settings.model, { pool, ...(settings.family ? { family: settings.family } : {}) });
+    if (model.isDemo && settings.model === undefined) {
+      io.stderr.write('maskserve: using the demo model (shapes); run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects\n');
+    }
+    const sink = await createSink(settings, stems, single, io.stdout);
+    const progress = single ? undefined : createItemProgress('predict', sources.length, io.stderr);
+    const failures: Failure[] = [...problems];
+    await forEachBounded(sources.length, settings.concurrency, async (index) => {
+      const source = sources[index];
+      try {
+        const result = await segment(await readInput(source, settings), model, settings.segment, decodeOptions(settings));
+        await sink.accept(index, source, result);
+        progress?.tick(source.label, true);
+      } catch (error) {
+        failures.push({ label: source.label, reason: describeError(error), error });
+        sink.failed(index, source, describeError(error));
+        progress?.tick(source.label, false);
+      }
+    });
+    progress?.stop();
+    await sink.finish();
+    return reportFailures(failures, sources.length, io.stderr, model);
+  } finally {
+    await pool.close();
+  }
+}
+
+function checkStdoutUse(settings: PredictSettings, inputCount: number, stdout: NodeJS.WriteStream): void {
+  if (settings.outDir !== undefined || settings.format !== 'png') return;
+  if (inputCount > 1) throw new UsageError('--format png writes one image to stdout; use --out DIR for several inputs');
+  if (stdout.isTTY) throw new UsageError('refusing to write PNG bytes to a terminal: redirect stdout (> out.png) or use --out DIR');
+}
+
+async function createSink(settings: PredictSettings, stems: readonly string[], single: boolean, stdout: NodeJS.WriteStream): Promise<ResultSink> {
+  if (settings.outDir === undefined) return new StdoutSink(settings.format, settings.maskFormat, single, stdout);
+  const sink = new OutDirSink(settings.outDir, stems, settings.maskFormat);
+  await sink.start();
+  return sink;
+}
+
+function readInput(source: InputSource, settings: PredictSettings): Promise<Uint8Array> {
+  if (source.kind === 'file') return readFile(source.path);
+  return fetchImageBytes(source.url, settings.allowLoopback ? { allowLoopback: true } : {});
+}
+
+function decodeOptions(settings: PredictSettings) {
+  return settings.maxPixels === undefined ? {} : { decode: { maxPixels: settings.maxPixels } };
+}
+
+/** Lists failed inputs on stderr; the exit code says whether anything failed and how. */
+function reportFailures(failures: readonly Failure[], attempted: number, stderr: NodeJS.WritableStream, model?: LoadedModel): ExitCode {
+  if (failures.length === 0) return EXIT.OK;
+  const total = attempted + failures.filter((failure) => failure.error === undefined).length;
+  if (total === 1) {
+    stderr.write(`maskserve: ${failures[0].label}: ${failures[0].reason}\n`);
+  } else {
+    stderr.write(`maskserve: ${failures.length} of ${total} inputs failed${model ? ` (model ${model.ref.id})` : ''}:\n`);
+    for (const failure of failures) stderr.write(`  ${failure.label}: ${failure.reason}\n`);
+  }
+  // When nothing worked because of the model or a bug, say so rather than blaming the inputs.
+  const codes = failures.map((failure) => (failure.error === undefined ? EXIT.INPUT_FAILED : inputExitCode(failure.error)));
+  return failures.length === total && codes.every((code) => code === codes[0]) ? codes[0] : EXIT.INPUT_FAILED;
+}
+
+/** A malformed URL is a bad input here, not a bad option. */
+function inputExitCode(error: unknown): ExitCode {
+  const code = exitCodeFor(error);
+  return code === EXIT.USAGE ? EXIT.INPUT_FAILED : code;
+}
+
+/** Runs task(0..count-1) with at most `limit` in flight; tasks handle their own errors. */
+async function forEachBounded(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}

@@ -1,0 +1,111 @@
+// End to end: the real executable, the real pipeline and worker pool, an oracle Mask R-CNN graph
+// whose detections are known (a person and a dog, see helpers.ts).
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { rleArea } from '../../src/output/rle.js';
+import type { CocoResult, ResultJson } from '../../src/types.js';
+import { createWorkspace, maskserve, oneLine, type Workspace } from './helpers.js';
+
+describe('maskserve predict', { concurrency: 2 }, () => {
+  let ws: Workspace;
+  let server: Server;
+  let imageUrl: string;
+
+  before(async () => {
+    ws = await createWorkspace();
+    await ws.image('dog.jpg');
+    await mkdir(join(ws.dir, 'sub'));
+    await ws.image('sub/dog.png');
+    await writeFile(join(ws.dir, 'broken.jpg'), 'not an image');
+    const png = await readFile(join(ws.dir, 'sub/dog.png'));
+    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    imageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/street/photo.png`;
+  });
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await ws.cleanup();
+  });
+
+  const predict = (args: string[], env: Record<string, string> = {}) => maskserve(['predict', ...args, '--model', ws.modelPath], { cwd: ws.dir, env });
+
+  it('prints the result JSON of one image on stdout and nothing else', async () => {
+    const { code, text, stderr } = await predict(['dog.jpg', '--classes', 'dog', '--mask-format', 'both']);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '');
+    const result = JSON.parse(text) as ResultJson;
+    assert.deepEqual(result.model, { id: 'oracle-maskrcnn', family: 'maskrcnn' });
+    assert.deepEqual(result.image, { width: 640, height: 480 });
+    assert.deepEqual(result.instances.map((i) => i.label), ['dog']);
+    assert.deepEqual(result.counts, { dog: 1 });
+    const [dog] = result.instances;
+    assert.ok(dog.mask && dog.polygons && dog.polygons.length > 0);
+    assert.equal(rleArea(dog.mask), dog.area);
+    assert.ok(Math.abs(dog.bbox[0] - 360) < 3 && Math.abs(dog.bbox[1] - 120) < 3, `bbox ${dog.bbox}`);
+  });
+
+  it('writes the annotated PNG to a piped stdout with --format png', async () => {
+    const { code, stdout, stderr } = await predict(['sub/dog.png', '--format', 'png']);
+    assert.equal(code, 0, stderr);
+    const meta = await sharp(stdout).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 640, 480]);
+  });
+
+  it('fetches URL inputs through the safe fetcher (loopback allowed only in tests) and prints COCO results', async () => {
+    const { code, text, stderr } = await predict([imageUrl, '--format', 'coco'], { MASKSERVE_ALLOW_LOOPBACK_FETCH: '1' });
+    assert.equal(code, 0, stderr);
+    const rows = JSON.parse(text) as CocoResult[];
+    assert.deepEqual(rows.map((r) => [r.image_id, r.category_id]), [[1, 1], [1, 18]]);
+  });
+
+  it('writes per-image files and run files with --out, continues past bad inputs, exits 1 listing them', async () => {
+    const { code, text, stderr } = await predict(['dog.jpg', 'sub', 'broken.jpg', 'missing.jpg', imageUrl, '--out', 'results', '--concurrency', '2']);
+    assert.equal(code, 1);
+    assert.equal(text, '', 'nothing on stdout');
+    const out = join(ws.dir, 'results');
+    assert.deepEqual((await readdir(out)).sort(), ['coco-results.json', 'dog-2.json', 'dog-2.png', 'dog.json', 'dog.png', 'images.json']);
+    const coco = JSON.parse(await readFile(join(out, 'coco-results.json'), 'utf8')) as CocoResult[];
+    assert.deepEqual([...new Set(coco.map((r) => r.image_id))], [1, 2]);
+    const images = JSON.parse(await readFile(join(out, 'images.json'), 'utf8')) as { image_id: number; input: string; stem?: string; error?: string }[];
+    assert.deepEqual(images.map((i) => [i.image_id, i.input, i.stem ?? 'failed']), [
+      [1, 'dog.jpg', 'dog'],
+      [2, 'sub/dog.png', 'dog-2'],
+      [3, 'broken.jpg', 'failed'],
+      [4, imageUrl, 'failed'],
+    ]);
+    const second = JSON.parse(await readFile(join(out, 'dog-2.json'), 'utf8')) as ResultJson;
+    assert.equal(second.instances.length, 2);
+    assert.equal((await sharp(join(out, 'dog.png')).metadata()).width, 640);
+    assert.match(stderr, /3 of 5 inputs failed/);
+    assert.match(stderr, /\n  missing\.jpg: no such file or directory\n/);
+    assert.match(stderr, /\n  broken\.jpg: Unsupported image format/);
+    assert.match(stderr, new RegExp(`\\n  ${imageUrl.replaceAll('.', '\\.')}: `), 'loopback URLs are refused without the test switch');
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack traces');
+  });
+
+  it('prints JSON Lines for several inputs without --out', async () => {
+    const { code, text, stderr } = await predict(['dog.jpg', 'sub/dog.png', '--mask-format', 'none']);
+    assert.equal(code, 0, stderr);
+    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as ResultJson & { input: string });
+    assert.deepEqual(lines.map((line) => line.input).sort(), ['dog.jpg', 'sub/dog.png']);
+    assert.ok(lines.every((line) => line.instances.length === 2 && line.instances.every((i) => i.mask === undefined)));
+  });
+
+  it('fails a single bad input with one line on stderr and exit 1', async () => {
+    const result = await predict(['broken.jpg']);
+    assert.equal(result.code, 1);
+    assert.match(oneLine(result.stderr), /^maskserve: broken\.jpg: Unsupported image format/);
+    assert.equal(result.text, '');
+  });
+
+  it('refuses an --out that would overwrite an input, before loading anything', async () => {
+    const result = await predict(['sub/dog.png', '--out', 'sub']);
+    assert.equal(result.code, 2);
+    assert.match(oneLine(result.stderr), /--out sub would overwrite the input sub\/dog\.png/);
+  });
+});
