@@ -6,12 +6,12 @@ import { MaskserveError, invalidParameter } from '../errors.js';
 import { evaluateCoco, type CocoEvalResult, type DetectionInput, type IouType } from '../eval/coco-eval.js';
 import { loadGroundTruth } from '../eval/coco-dataset.js';
 import { resolveOptions } from '../options.js';
-import { rasterizeSvg } from '../output/svg.js';
 import type { ModelRef } from '../types.js';
 import { detectAnnotatedImages } from './eval-detect.js';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
 import type { InputProblem } from './predict-inputs.js';
-import { prPlotSvg } from './pr-plot.js';
+import { precisionRecallSvg } from '../eval/pr-plot.js';
+import { precisionRecallPng } from '../eval/pr-plot-png.js';
 
 export interface EvalFlags {
   readonly annotations: string;
@@ -62,7 +62,7 @@ export async function runEval(flags: EvalFlags, io: EvalIo = process): Promise<E
   const result = evaluateCoco(gt, detections, iouTypes);
   for (const iouType of iouTypes) io.stdout.write(`Evaluate annotation type *${iouType}*\n${result[iouType]?.summary ?? ''}\n`);
   if (flags.out) await writeFile(flags.out, `${JSON.stringify(metricsJson(result, { model, flags, images: gt.images.length, failures }), null, 2)}\n`);
-  if (flags.plot) await writePlot(flags.plot, result, model);
+  if (flags.plot) await writePlot(flags.plot, result);
   if (failures.length === 0) return EXIT.OK;
   io.stderr.write(`maskserve: ${failures.length} of ${gt.images.length} images failed (counted as having no detections):\n`);
   for (const failure of failures) io.stderr.write(`  ${failure.label}: ${failure.reason}\n`);
@@ -134,7 +134,7 @@ function metricsJson(result: CocoEvalResult, context: MetricsContext): Record<st
   };
 }
 
-async function writePlot(path: string, result: CocoEvalResult, model: ModelRef | undefined): Promise<void> {
-  const svg = prPlotSvg(result, model ? `maskserve eval: ${model.id}` : 'maskserve eval');
-  await writeFile(path, extname(path).toLowerCase() === '.png' ? await rasterizeSvg(svg, { scale: 2 }) : svg);
+async function writePlot(path: string, result: CocoEvalResult): Promise<void> {
+  const isPng = extname(path).toLowerCase() === '.png';
+  await writeFile(path, isPng ? await precisionRecallPng(result, { scale: 2 }) : precisionRecallSvg(result));
 }
