@@ -59,6 +59,7 @@ describe('maskserve eval', { concurrency: 2 }, () => {
     assert.deepEqual(metrics.bbox.perCategory.map((c: { name: string; ap: number }) => [c.name, Number(c.ap.toFixed(6))]), [['person', 1], ['dog', 0]]);
     const svg = await readFile(join(ws.dir, 'pr.svg'), 'utf8');
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    assert.equal((svg.match(/<polyline /g) ?? []).length, 3);
+    // One bbox panel with three curves: IoU .50, .75 and .50:.95.
+    assert.equal((svg.match(/<path d="/g) ?? []).length, 3);
   });
 });
