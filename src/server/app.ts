@@ -1,0 +1,98 @@
+// buildApp: the whole HTTP surface as a fastify instance, assembled from plugins. It never
+// listens (start.ts does), so tests drive it with inject() or listen on port 0 themselves.
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { FetchPolicy } from '../input/fetch-url.js';
+import type { LoadedModel } from '../pipeline.js';
+import type { InferencePool } from '../runtime/worker-pool.js';
+import { loadServerConfig, type ServerConfig } from './config.js';
+import type { ServerContext } from './context.js';
+import { createServerMetrics } from './metrics.js';
+import { bodyParsersPlugin } from './plugins/body-parsers.js';
+import { docsPlugin } from './plugins/docs.js';
+import { drainingPlugin } from './plugins/draining.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { Readiness } from './readiness.js';
+import { detectRoutes } from './routes/detect.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { samplesRoutes } from './routes/samples.js';
+import { segmentRoutes } from './routes/segment.js';
+import { webRoutes } from './routes/web.js';
+import { formatSchemaErrors } from './validation-message.js';
+
+export interface BuildAppOptions {
+  /** Loaded models; the first is the default. */
+  readonly models: readonly LoadedModel[];
+  /** The pool the models run on (queue stats for /metrics). */
+  readonly pool: InferencePool;
+  readonly config?: ServerConfig;
+  /** Tests may pass { allowLoopback: true }; production uses the fetcher's safe defaults. */
+  readonly fetchPolicy?: Partial<FetchPolicy>;
+  /** Starts 'ready' unless the caller still has to warm up (start.ts passes its own). */
+  readonly readiness?: Readiness;
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const config = options.config ?? loadServerConfig();
+  const context: ServerContext = {
+    models: options.models,
+    pool: options.pool,
+    config,
+    fetchPolicy: options.fetchPolicy ?? {},
+    readiness: options.readiness ?? new Readiness('ready'),
+    metrics: createServerMetrics(() => options.pool.stats()),
+  };
+
+  const app = Fastify({
+    logger: withSafeSerializers(options.logger ?? false),
+    bodyLimit: config.maxUploadBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    trustProxy: config.trustProxy,
+    // Draining is answered by our own plugin (coded SHUTTING_DOWN problem), not fastify's fixed body.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    schemaErrorFormatter: formatSchemaErrors,
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  // Order matters: app-wide plugins first so their hooks see every route registered after them.
+  await app.register(errorsPlugin, { context });
+  await app.register(docsPlugin);
+  await app.register(metricsPlugin, { context });
+  await app.register(drainingPlugin, { context });
+  await app.register(securityHeadersPlugin);
+  await app.register(rateLimitPlugin, { context });
+  await app.register(bodyParsersPlugin, { context });
+
+  await app.register(healthRoutes, { context });
+  await app.register(webRoutes, { context });
+  await app.register(detectRoutes, { context });
+  await app.register(modelRoutes, { context });
+  await app.register(segmentRoutes, { context });
+  await app.register(samplesRoutes); // held-out sample images for the browser UI
+  return app;
+}
+
+/**
+ * Request logs carry the path only: query strings may hold user-supplied image URLs (and the
+ * fetcher rejects, but cannot un-log, URLs with credentials).
+ */
+function withSafeSerializers(logger: boolean | Record<string, unknown>): boolean | Record<string, unknown> {
+  if (logger === false) return false;
+  return {
+    ...(logger === true ? {} : logger),
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: request.method,
+        url: request.url.split('?')[0],
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// Server settings: one place for defaults, read from the environment (and CLI flags passed as
+// overrides). Every limit the server enforces is named here so operators can find it.
+import { invalidParameter } from '../errors.js';
+
+const MIB = 1024 * 1024;
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Largest accepted request body / uploaded file (bytes). */
+  readonly maxUploadBytes: number;
+  /** Decoded-pixel cap handed to decodeImage (width x height). */
+  readonly maxPixels: number;
+  /** fastify requestTimeout: whole request must arrive within this (ms). */
+  readonly requestTimeoutMs: number;
+  /** fastify connectionTimeout: idle socket limit (ms). */
+  readonly connectionTimeoutMs: number;
+  /** Deadline for one inference request, queueing included (ms). */
+  readonly perRequestDeadlineMs: number;
+  /** Requests per minute per client IP; 0 disables rate limiting. */
+  readonly rateLimitPerMinute: number;
+  /** Honour X-Forwarded-* (only behind a proxy you control). */
+  readonly trustProxy: boolean;
+  /** Built browser UI (Vite output); served at / when its index.html exists. */
+  readonly webRoot: string;
+  /** Seconds suggested in Retry-After when the queue is full. */
+  readonly retryAfterSeconds: number;
+}
+
+export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
+  port: 8080,
+  host: '0.0.0.0',
+  maxUploadBytes: 20 * MIB,
+  maxPixels: 40_000_000,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 10_000,
+  perRequestDeadlineMs: 30_000,
+  rateLimitPerMinute: 0,
+  trustProxy: false,
+  webRoot: new URL('../../web/dist/', import.meta.url).pathname,
+  retryAfterSeconds: 1,
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variable for each setting (documented in the README / --help). */
+const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.freeze({
+  port: 'PORT',
+  host: 'HOST',
+  maxUploadBytes: 'MASKSERVE_MAX_UPLOAD_BYTES',
+  maxPixels: 'MASKSERVE_MAX_PIXELS',
+  requestTimeoutMs: 'MASKSERVE_REQUEST_TIMEOUT_MS',
+  connectionTimeoutMs: 'MASKSERVE_CONNECTION_TIMEOUT_MS',
+  perRequestDeadlineMs: 'MASKSERVE_DEADLINE_MS',
+  rateLimitPerMinute: 'MASKSERVE_RATE_LIMIT',
+  trustProxy: 'MASKSERVE_TRUST_PROXY',
+  webRoot: 'MASKSERVE_WEB_ROOT',
+  retryAfterSeconds: 'MASKSERVE_RETRY_AFTER_S',
+});
+
+/** Defaults < environment < explicit overrides (CLI flags, tests). Invalid values fail loudly. */
+export function loadServerConfig(env: Env = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const fromEnv: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const key of Object.keys(ENV_NAMES) as (keyof ServerConfig)[]) {
+    const raw = env[ENV_NAMES[key]];
+    if (raw !== undefined && raw.trim() !== '') fromEnv[key] = parseSetting(key, raw.trim());
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return Object.freeze({ ...DEFAULT_SERVER_CONFIG, ...fromEnv, ...defined } as ServerConfig);
+}
+
+function parseSetting(key: keyof ServerConfig, raw: string): unknown {
+  const name = ENV_NAMES[key];
+  switch (key) {
+    case 'host':
+    case 'webRoot':
+      return raw;
+    case 'trustProxy':
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw invalidParameter('true or false', name, raw);
+    case 'port':
+      return integerIn(raw, name, 0, 65_535);
+    case 'rateLimitPerMinute':
+      return integerIn(raw, name, 0, Number.MAX_SAFE_INTEGER);
+    default:
+      return integerIn(raw, name, 1, Number.MAX_SAFE_INTEGER);
+  }
+}
+
+function integerIn(raw: string, name: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameter(`an integer between ${min} and ${max}`, name, raw);
+  }
+  return value;
+}

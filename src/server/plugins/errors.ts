@@ -1,0 +1,46 @@
+// The one error handler: every failure (ours, fastify's, a plugin's, an unknown route) becomes an
+// RFC 9457 problem — application/problem+json for API clients, an HTML page for browsers and for
+// the seed's /detect routes. Real causes of 5xx answers go to the log only.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { MaskserveError } from '../../errors.js';
+import type { ServerContext } from '../context.js';
+import { prefersHtml } from '../negotiate.js';
+import { toProblem } from '../problem.js';
+import { renderErrorPage } from '../views/error-page.js';
+import { SERVER_PAGE_CSP } from './security-headers.js';
+import { appWide } from './shared.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Errors on this route are always answered with the HTML error page (browser forms). */
+    htmlErrors?: boolean;
+  }
+}
+
+export const errorsPlugin: FastifyPluginAsync<{ context: ServerContext }> = appWide(async (app, { context }) => {
+  const send = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const { problem, headers, serverFault } = toProblem(error, {
+      instance: request.url.split('?')[0] ?? '/',
+      maxUploadBytes: context.config.maxUploadBytes,
+      retryAfterSeconds: context.config.retryAfterSeconds,
+    });
+    if (serverFault) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status }, problem.detail);
+
+    reply.code(problem.status).headers(headers);
+    if (wantsHtml(request)) {
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', SERVER_PAGE_CSP).send(renderErrorPage(problem));
+    }
+    return reply.type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
+  };
+
+  app.setErrorHandler((error, request, reply) => send(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    return send(new MaskserveError('NOT_FOUND', `No such page or endpoint: ${request.method} ${path}`), request, reply);
+  });
+}, 'maskserve-errors');
+
+function wantsHtml(request: FastifyRequest): boolean {
+  return request.routeOptions.config?.htmlErrors === true || prefersHtml(request.headers.accept);
+}

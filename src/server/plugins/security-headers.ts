@@ -1,0 +1,16 @@
+// Conservative headers on every answer: no MIME sniffing (uploads are echoed back as images),
+// no framing (clickjacking), no referrer leaking image URLs to other sites.
+import type { FastifyPluginAsync } from 'fastify';
+import { appWide } from './shared.js';
+
+/** For the server-rendered pages: no scripts at all, only their own inline stylesheet. */
+export const SERVER_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export const securityHeadersPlugin: FastifyPluginAsync = appWide(async (app) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    return payload;
+  });
+}, 'maskserve-security-headers');

@@ -1,0 +1,58 @@
+// Chooses and produces the response representation of a segmentation: result JSON, COCO
+// results, or the annotated image (PNG/JPEG/WebP). ?format= wins over the Accept header.
+import type { FastifyReply } from 'fastify';
+import { toCocoResults } from '../output/coco.js';
+import { renderAnnotated } from '../output/render.js';
+import { toResultJson } from '../output/result-json.js';
+import type { SegmentOutput } from '../pipeline.js';
+import { negotiate } from './negotiate.js';
+import type { ImageOutputFormat, OutputFormat, RequestOptions } from './request-options.js';
+
+const MEDIA_TYPES: Readonly<Record<ImageOutputFormat, string>> = Object.freeze({
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+});
+
+const API_OFFERS = ['application/json', 'image/png', 'image/jpeg', 'image/webp'] as const;
+
+/** The API default is JSON; an image only when asked for by ?format= or a preferring Accept. */
+export function apiFormat(explicit: OutputFormat | undefined, accept: string | undefined): OutputFormat {
+  if (explicit !== undefined) return explicit;
+  const chosen = negotiate(accept, API_OFFERS);
+  if (chosen === 'image/png') return 'png';
+  if (chosen === 'image/jpeg') return 'jpeg';
+  if (chosen === 'image/webp') return 'webp';
+  return 'json';
+}
+
+/** The seed's /detect: PNG unless the client explicitly prefers JPEG. */
+export function detectImageFormat(accept: string | undefined): ImageOutputFormat {
+  return negotiate(accept, ['image/png', 'image/jpeg']) === 'image/jpeg' ? 'jpeg' : 'png';
+}
+
+export async function sendAnnotatedImage(
+  reply: FastifyReply,
+  result: SegmentOutput,
+  format: ImageOutputFormat,
+  options: Pick<RequestOptions, 'draw'>,
+): Promise<FastifyReply> {
+  const image = await renderAnnotated(result.image, result.instances, { ...options.draw, format });
+  return reply
+    .header('vary', 'Accept')
+    .header('cache-control', 'no-store')
+    .type(MEDIA_TYPES[format])
+    .send(image);
+}
+
+export async function sendSegmentation(
+  reply: FastifyReply,
+  result: SegmentOutput,
+  format: OutputFormat,
+  options: RequestOptions,
+): Promise<FastifyReply> {
+  if (format === 'png' || format === 'jpeg' || format === 'webp') return sendAnnotatedImage(reply, result, format, options);
+  reply.header('vary', 'Accept').header('cache-control', 'no-store').type('application/json; charset=utf-8');
+  if (format === 'coco') return reply.send(JSON.stringify(toCocoResults(result.instances, options.imageId)));
+  return reply.send(JSON.stringify(toResultJson(result, { maskFormat: options.maskFormat })));
+}

@@ -1,0 +1,25 @@
+// GET /api/v1/models: what this server can run, so clients can pick `model=` and class names.
+import type { FastifyPluginAsync } from 'fastify';
+import { DEMO_NOTICE, type ServerContext } from '../context.js';
+import { ModelList, Problem } from '../schemas.js';
+
+export const modelRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (app, { context }) => {
+  const body = {
+    models: context.models.map((model, index) => ({
+      id: model.ref.id,
+      family: model.ref.family,
+      classes: [...model.adapter.classNames],
+      input: model.adapter.inputDescription,
+      state: 'ready' as const,
+      isDemo: model.isDemo,
+      default: index === 0,
+      ...(model.isDemo ? { notice: DEMO_NOTICE } : {}),
+    })),
+  };
+
+  app.get(
+    '/api/v1/models',
+    { schema: { tags: ['models'], summary: 'Loaded models (the first is the default)', response: { 200: ModelList, '4xx': Problem } } },
+    async () => body,
+  );
+};

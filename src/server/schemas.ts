@@ -1,0 +1,99 @@
+// TypeBox schemas: they validate the query string / JSON body and generate the OpenAPI document.
+// Semantic checks (ranges, class lists) live in src/options.ts so the CLI shares them; the
+// schemas repeat the ranges only so /docs shows them.
+import Type from 'typebox';
+
+const Unit = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+
+const optionProperties = {
+  threshold: Type.Optional(Unit('Minimum score kept (default 0.5)')),
+  iou: Type.Optional(Unit('NMS IoU threshold, for families that run NMS (default 0.7)')),
+  maxDetections: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'At most this many instances (default 100)' })),
+  classes: Type.Optional(Type.String({ description: 'Comma-separated class names to keep', examples: ['person,dog'] })),
+  maskThreshold: Type.Optional(Unit('Mask probability threshold (default 0.5)')),
+  agnosticNms: Type.Optional(Type.Boolean({ description: 'Class-agnostic NMS' })),
+  maskFormat: Type.Optional(Type.Enum(['rle', 'polygons', 'both', 'none'], { description: 'Mask encoding in the result JSON (default rle)' })),
+  model: Type.Optional(Type.String({ description: 'Id of a loaded model (GET /api/v1/models); default: the first' })),
+  boxes: Type.Optional(Type.Boolean({ description: 'Draw boxes on the annotated image' })),
+  labels: Type.Optional(Type.Boolean({ description: 'Draw labels on the annotated image' })),
+  masks: Type.Optional(Type.Boolean({ description: 'Draw masks on the annotated image' })),
+  opacity: Type.Optional(Unit('Mask fill opacity on the annotated image')),
+  format: Type.Optional(
+    Type.Enum(['json', 'coco', 'png', 'jpeg', 'webp'], { description: 'Response representation; overrides the Accept header' }),
+  ),
+  imageId: Type.Optional(Type.Integer({ minimum: 0, description: 'image_id in COCO results (default 1)' })),
+};
+
+// Unknown names pass the schema on purpose: parseRequestOptions rejects them listing the valid ones.
+export const SegmentQuery = Type.Object(optionProperties);
+
+export const SegmentJsonBody = Type.Object(
+  {
+    url: Type.String({ format: 'uri', description: 'http(s) URL of the image, fetched by the server' }),
+    ...optionProperties,
+    classes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Class names to keep' })),
+  },
+);
+
+export const DetectQuery = Type.Object({ url: Type.Optional(Type.String({ description: 'http(s) URL of the image' })) });
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    instance: Type.String(),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
+);
+
+const Rle = Type.Object({ size: Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }), counts: Type.String() });
+const Timings = Type.Object({
+  decodeMs: Type.Number(),
+  preprocessMs: Type.Number(),
+  inferenceMs: Type.Number(),
+  postprocessMs: Type.Number(),
+  totalMs: Type.Number(),
+});
+
+export const ResultJson = Type.Object(
+  {
+    model: Type.Object({ id: Type.String(), family: Type.String() }),
+    image: Type.Object({ width: Type.Integer(), height: Type.Integer() }),
+    instances: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        label: Type.String(),
+        classId: Type.Integer(),
+        score: Type.Number(),
+        bbox: Type.Array(Type.Number(), { minItems: 4, maxItems: 4, description: 'COCO [x, y, width, height]' }),
+        area: Type.Integer(),
+        mask: Type.Optional(Rle),
+        polygons: Type.Optional(Type.Array(Type.Object({ outer: Type.Array(Type.Number()), holes: Type.Array(Type.Array(Type.Number())) }))),
+      }),
+    ),
+    counts: Type.Record(Type.String(), Type.Integer()),
+    timings: Timings,
+  },
+  { description: 'Result JSON (coordinates in original image pixels)' },
+);
+
+export const ModelInfo = Type.Object({
+  id: Type.String(),
+  family: Type.String(),
+  classes: Type.Array(Type.String()),
+  input: Type.String({ description: 'What the model expects, e.g. resize rule' }),
+  state: Type.Literal('ready'),
+  isDemo: Type.Boolean(),
+  default: Type.Boolean(),
+  notice: Type.Optional(Type.String()),
+});
+
+export const ModelList = Type.Object({ models: Type.Array(ModelInfo) });
+
+export const Health = Type.Object({ status: Type.String() });
+
+/** Binary bodies as OpenAPI sees them. */
+export const BinaryImage = { type: 'string', format: 'binary' } as const;

@@ -1,0 +1,158 @@
+// Every error status the API can answer, as RFC 9457 problem details for API clients and as an
+// HTML page for browsers; each says what was wrong (4xx) or nothing internal (5xx).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
+import { loadTestModels, multipartBody, oracleModelBytes, photo, testApp, testConfig, type TestModels } from './helpers.js';
+
+const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+let models: TestModels;
+let app: FastifyInstance;
+let png: Buffer;
+
+before(async () => {
+  models = await loadTestModels({ oracle: oracleModelBytes() });
+  app = await testApp(models, { config: testConfig({ maxUploadBytes: 64 * 1024 }) });
+  png = await photo('png');
+});
+
+after(async () => {
+  await app.close();
+  await models.close();
+});
+
+function assertProblem(response: LightMyRequestResponse, status: number, code: string, detail?: RegExp): Record<string, unknown> {
+  assert.equal(response.statusCode, status, response.body);
+  assert.match(response.headers['content-type'] as string, /^application\/problem\+json/);
+  const problem = response.json();
+  assert.equal(problem.status, status);
+  assert.equal(problem.code, code);
+  assert.equal(typeof problem.title, 'string');
+  assert.equal(typeof problem.type, 'string');
+  assert.equal(typeof problem.instance, 'string');
+  if (detail) assert.match(problem.detail, detail);
+  return problem;
+}
+
+const post = (headers: Record<string, string>, body: string | Buffer | FormData, query = '') =>
+  app.inject({ method: 'POST', url: `/api/v1/segment${query}`, headers, body });
+
+describe('4xx problems say what was wrong', () => {
+  it('400 INVALID_REQUEST for a query that fails the schema', async () => {
+    const response = await post({ 'content-type': 'image/png' }, png, '?threshold=abc');
+    assertProblem(response, 400, 'INVALID_REQUEST', /^Invalid querystring: threshold must be number$/);
+    const format = await post({ 'content-type': 'image/png' }, png, '?format=gif');
+    assertProblem(format, 400, 'INVALID_REQUEST', /^Invalid querystring: format must be one of json, coco, png, jpeg, webp$/);
+    const json = await post({ 'content-type': 'application/json' }, JSON.stringify({ url: 5 }));
+    assertProblem(json, 400, 'INVALID_REQUEST', /^Invalid body: url must be string$/);
+  });
+
+  it('400 INVALID_OPTION for a bad multipart option, naming it', async () => {
+    const response = await post({}, multipartBody({ bytes: png }, { threshold: '2' }));
+    assertProblem(response, 400, 'INVALID_OPTION', /Expected a number between 0 and 1 for threshold but received "2"/);
+  });
+
+  it('400 for an unknown option, listing the valid ones', async () => {
+    const response = await post({}, multipartBody({ bytes: png }, { treshold: '0.2' }));
+    assertProblem(response, 400, 'INVALID_OPTION', /"treshold".*valid options: threshold/);
+  });
+
+  it('400 for a missing image, an empty body, bad JSON and a file in the wrong field', async () => {
+    assertProblem(await app.inject({ method: 'POST', url: '/api/v1/segment' }), 400, 'INVALID_REQUEST', /No image in the request/);
+    assertProblem(await post({ 'content-type': 'image/png' }, Buffer.alloc(0)), 400, 'EMPTY_INPUT', /empty/);
+    assertProblem(await post({ 'content-type': 'application/json' }, '{"url":'), 400, 'INVALID_REQUEST');
+    assertProblem(await post({ 'content-type': 'application/json' }, '{}'), 400, 'INVALID_REQUEST', /url/);
+    assertProblem(await post({}, multipartBody({ name: 'image', bytes: png })), 400, 'INVALID_REQUEST', /field "file"/);
+    assertProblem(await post({}, multipartBody(undefined, { threshold: '0.5' })), 400, 'INVALID_REQUEST', /no file/);
+  });
+
+  it('404 UNKNOWN_MODEL lists the loaded model ids', async () => {
+    const problem = assertProblem(await post({ 'content-type': 'image/png' }, png, '?model=nope'), 404, 'UNKNOWN_MODEL', /"nope".*oracle/);
+    assert.deepEqual(problem.models, ['oracle']);
+  });
+
+  it('404 NOT_FOUND for unknown routes', async () => {
+    assertProblem(await app.inject('/api/v2/segment'), 404, 'NOT_FOUND', /GET \/api\/v2\/segment/);
+  });
+
+  it('413 PAYLOAD_TOO_LARGE for raw bodies and multipart files over the limit', async () => {
+    const big = Buffer.alloc(65 * 1024, 1);
+    assertProblem(await post({ 'content-type': 'image/png' }, big), 413, 'PAYLOAD_TOO_LARGE', /64 KiB/);
+    assertProblem(await post({}, multipartBody({ bytes: big })), 413, 'PAYLOAD_TOO_LARGE', /64 KiB/);
+  });
+
+  it('413 for more than one file in a form', async () => {
+    const form = multipartBody({ bytes: png });
+    form.append('file', new Blob([png], { type: 'image/png' }), 'again.png');
+    assertProblem(await post({}, form), 413, 'PAYLOAD_TOO_LARGE', /exactly one file/);
+  });
+
+  it('multipart field limits are explicit: too many fields is 413, an over-long field is 400', async () => {
+    const many = multipartBody({ bytes: png }, Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, '1'])));
+    assertProblem(await post({}, many), 413, 'PAYLOAD_TOO_LARGE', /too many fields/);
+    const long = multipartBody({ bytes: png }, { classes: 'x'.repeat(5000) });
+    assertProblem(await post({}, long), 400, 'INVALID_REQUEST', /"classes" is too long/);
+  });
+
+  it('415 for an unsupported Content-Type and for bytes that are not an image', async () => {
+    assertProblem(await post({ 'content-type': 'text/plain' }, 'hello'), 415, 'UNSUPPORTED_FORMAT', /Content-Type/);
+    assertProblem(await post({ 'content-type': 'image/png' }, Buffer.from('definitely not an image')), 415, 'UNSUPPORTED_FORMAT');
+  });
+
+  it('422 CORRUPT_IMAGE for a truncated image', async () => {
+    const jpeg = await photo('jpeg', 256, 256);
+    assertProblem(await post({ 'content-type': 'image/jpeg' }, jpeg.subarray(0, jpeg.length >> 1)), 422, 'CORRUPT_IMAGE');
+  });
+});
+
+describe('HTML for browsers, JSON for API clients', () => {
+  it('a browser gets an HTML error page with the status, message and a link back', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/segment?model=nope', headers: { accept: BROWSER, 'content-type': 'image/png' }, body: png });
+    assert.equal(response.statusCode, 404);
+    assert.match(response.headers['content-type'] as string, /^text\/html/);
+    assert.match(response.body, /Unknown model/);
+    assert.match(response.body, /&quot;nope&quot;/);
+    assert.match(response.body, /<a href="\/">/);
+  });
+
+  it('escapes user input in the HTML page', async () => {
+    const url = `/api/v1/segment?model=${encodeURIComponent('<script>alert(1)</script>')}`;
+    const response = await app.inject({ method: 'POST', url, headers: { accept: BROWSER, 'content-type': 'image/png' }, body: png });
+    assert.equal(response.statusCode, 404);
+    assert.doesNotMatch(response.body, /<script>/);
+    assert.match(response.body, /&lt;script&gt;/);
+  });
+});
+
+describe('5xx problems never leak internals', () => {
+  it('an unexpected exception becomes a generic 500', async () => {
+    const local = await testApp(models);
+    local.get('/boom', async () => {
+      throw new Error('connection string postgres://admin:hunter2@db/internal');
+    });
+    try {
+      const response = await local.inject('/boom');
+      const problem = assertProblem(response, 500, 'INTERNAL', /internal error/i);
+      assert.doesNotMatch(response.body, /hunter2|postgres|at .*\.ts/);
+      assert.equal(problem.stack, undefined);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('rate limit', () => {
+  it('429 RATE_LIMITED with Retry-After past the per-minute limit; probes are exempt', async () => {
+    const limited = await testApp(models, { config: testConfig({ rateLimitPerMinute: 2 }) });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await limited.inject('/api/v1/models')).statusCode, 200);
+      const response = await limited.inject('/api/v1/models');
+      assertProblem(response, 429, 'RATE_LIMITED', /2 requests per minute/);
+      assert.ok(Number(response.headers['retry-after']) >= 1);
+      for (let i = 0; i < 3; i++) assert.equal((await limited.inject('/healthz')).statusCode, 200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
