@@ -1,0 +1,257 @@
+"""Synthetic "shapes" instance-segmentation data for the maskserve demo model.
+
+Every sample is a pure function of (seed, index): the training stream and the
+held-out set are reproducible bit for bit.  Ground-truth masks come from the
+same binary rasterisation that paints the pixels (no anti-aliasing), so they
+are exact; JPEG compression happens afterwards and never touches the masks.
+
+    /usr/bin/python3 tools/demo-model/synth.py --out data/shapes-heldout --count 200 --seed 20261122
+"""
+import argparse
+import glob
+import io
+import json
+import math
+import os
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# Label ids 1..6 in this order; 0 is background (ONNX zoo convention).
+CLASSES = ["circle", "triangle", "square", "star", "hexagon", "ring"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+PHOTO_GLOB = "/work/shared/images/*.jpg"
+
+MIN_VISIBLE_FRAC = 0.3   # drop instances occluded below 30 % of their own area ...
+MIN_VISIBLE_PX = 40      # ... or left with fewer pixels than this
+MIN_CONTRAST = 0.3       # L1 RGB distance (0..3) between a fill and what lies beneath it
+
+
+def load_photos(pattern=PHOTO_GLOB):
+    """Real photos used as background texture (sorted: order must not depend on the FS)."""
+    return [np.asarray(Image.open(p).convert("RGB")) for p in sorted(glob.glob(pattern))]
+
+
+# ----------------------------------------------------------------------------- shapes
+def _polygon(kind, rng, cx, cy, r, aspect, angle):
+    """Outline(s) of one shape as float (x, y) vertex lists: [outer] or [outer, hole]."""
+    def ngon(n, radius, phase=0.0, radii=None):
+        t = phase + 2 * math.pi * np.arange(n) / n
+        rr = radius if radii is None else radii
+        return np.stack([rr * np.cos(t), rr * np.sin(t)], 1)
+
+    if kind == "circle":
+        pts = [ngon(96, 1.0)]
+    elif kind == "triangle":
+        p = ngon(3, 1.0, -math.pi / 2)
+        p += rng.uniform(-0.12, 0.12, p.shape)   # mild irregularity, still clearly a triangle
+        pts = [p]
+    elif kind == "square":
+        pts = [ngon(4, 1.0, math.pi / 4)]
+    elif kind == "star":
+        n = 5
+        inner = rng.uniform(0.38, 0.5)
+        radii = np.where(np.arange(2 * n) % 2 == 0, 1.0, inner)
+        pts = [ngon(2 * n, 1.0, -math.pi / 2, radii)]
+    elif kind == "hexagon":
+        pts = [ngon(6, 1.0)]
+    elif kind == "ring":
+        pts = [ngon(96, 1.0), ngon(96, rng.uniform(0.4, 0.68))]
+    else:
+        raise ValueError(kind)
+    ca, sa = math.cos(angle), math.sin(angle)
+    out = []
+    for p in pts:
+        p = p * np.array([r * aspect, r / aspect])  # aspect change before rotation
+        x = p[:, 0] * ca - p[:, 1] * sa + cx
+        y = p[:, 0] * sa + p[:, 1] * ca + cy
+        out.append(list(zip(x.tolist(), y.tolist())))
+    return out
+
+
+def _rasterise(polys, w, h):
+    """Binary mask (bool [h, w]) of an outer polygon minus an optional hole."""
+    im = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(im)
+    d.polygon(polys[0], fill=1)
+    if len(polys) > 1:
+        d.polygon(polys[1], fill=0)
+    return np.asarray(im, dtype=bool)
+
+
+# ------------------------------------------------------------------------ textures
+def _smooth_noise(rng, h, w, cells):
+    """Low-frequency noise in [0, 1]: a small random grid bilinearly upsampled."""
+    g = rng.random((cells, cells, 3)).astype(np.float32)
+    im = Image.fromarray((g * 255).astype(np.uint8)).resize((w, h), Image.BILINEAR)
+    return np.asarray(im, np.float32) / 255.0
+
+
+def _gradient(rng, h, w):
+    c0, c1 = rng.random(3), rng.random(3)
+    a = rng.uniform(0, 2 * math.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    t = xx * math.cos(a) + yy * math.sin(a)
+    t = (t - t.min()) / max(float(t.max() - t.min()), 1.0)
+    return (c0[None, None] * (1 - t[..., None]) + c1[None, None] * t[..., None]).astype(np.float32)
+
+
+def _photo_crop(rng, photos, h, w):
+    p = photos[rng.integers(len(photos))]
+    ph, pw = p.shape[:2]
+    s = rng.uniform(0.25, 1.0)                   # crop a random fraction, then resize
+    ch, cw = max(16, int(ph * s)), max(16, int(pw * s))
+    y0, x0 = rng.integers(0, ph - ch + 1), rng.integers(0, pw - cw + 1)
+    crop = Image.fromarray(p[y0:y0 + ch, x0:x0 + cw]).resize((w, h), Image.BILINEAR)
+    out = np.asarray(crop, np.float32) / 255.0
+    return out[:, ::-1] if rng.random() < 0.5 else out
+
+
+def _background(rng, photos, h, w):
+    kind = rng.random()
+    if kind < 0.45 and photos:
+        bg = _photo_crop(rng, photos, h, w)
+        if rng.random() < 0.3:                   # photo tinted by a gradient
+            bg = 0.7 * bg + 0.3 * _gradient(rng, h, w)
+    elif kind < 0.7:
+        bg = _gradient(rng, h, w)
+    elif kind < 0.9:
+        bg = _smooth_noise(rng, h, w, int(rng.integers(2, 12)))
+    else:
+        bg = np.broadcast_to(rng.random(3).astype(np.float32), (h, w, 3)).copy()
+    if rng.random() < 0.4:                       # sensor-ish noise (sparingly: it bloats JPEGs)
+        bg = bg + rng.normal(0, rng.uniform(0.005, 0.04), bg.shape).astype(np.float32)
+    return bg
+
+
+def _fill(rng, h, w):
+    """Texture for one shape: flat colour, gradient, or colour + noise."""
+    base = rng.random(3).astype(np.float32)
+    k = rng.random()
+    if k < 0.5:
+        return np.broadcast_to(base, (h, w, 3))
+    if k < 0.8:
+        return _gradient(rng, h, w)
+    return np.clip(base + 0.35 * (_smooth_noise(rng, h, w, int(rng.integers(3, 16))) - 0.5), 0, 1)
+
+
+# ------------------------------------------------------------------------- sample
+def make_sample(seed, index, width, height, photos, max_objects=10):
+    """One image + its instances.
+
+    Returns (rgb uint8 [h, w, 3], list of (label_id, bool mask [h, w])) in
+    back-to-front order.  Masks are the visible parts only.
+    """
+    rng = np.random.default_rng([seed, index])
+    h, w = height, width
+    img = _background(rng, photos, h, w)
+    short = min(h, w)
+    n = int(rng.integers(1, max_objects + 1))
+    shapes = []
+    for _ in range(n):
+        label = int(rng.integers(1, len(CLASSES) + 1))
+        # log-uniform size: small (8 % of the short side) to large (55 %)
+        r = short * math.exp(rng.uniform(math.log(0.04), math.log(0.275)))
+        aspect = math.exp(rng.uniform(-0.3, 0.3))
+        angle = rng.uniform(0, 2 * math.pi)
+        cx = rng.uniform(0.5 * r, w - 0.5 * r)   # may poke a little out of the frame
+        cy = rng.uniform(0.5 * r, h - 0.5 * r)
+        m = _rasterise(_polygon(CLASSES[label - 1], rng, cx, cy, r, aspect, angle), w, h)
+        if m.sum() < MIN_VISIBLE_PX:
+            continue
+        ys, xs = np.nonzero(m)
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        sub = m[y0:y1, x0:x1]
+        under = img[y0:y1, x0:x1][sub].mean(0)
+        for _ in range(6):                       # re-draw fills that vanish into what is behind
+            tex = _fill(rng, y1 - y0, x1 - x0)
+            if np.abs(tex[sub].mean(0) - under).sum() > MIN_CONTRAST:
+                break
+        img[y0:y1, x0:x1][sub] = tex[sub]
+        shapes.append((label, m))
+    # visible part = own mask minus everything painted later (in front)
+    instances, cover = [], np.zeros((h, w), bool)
+    for label, m in reversed(shapes):
+        vis = m & ~cover
+        cover |= m
+        if vis.sum() >= max(MIN_VISIBLE_PX, MIN_VISIBLE_FRAC * m.sum()):
+            instances.append((label, vis))
+    instances.reverse()
+    if rng.random() < 0.3:                       # global brightness/contrast jitter
+        img = (img - 0.5) * rng.uniform(0.7, 1.2) + 0.5 + rng.uniform(-0.1, 0.1)
+    rgb = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return rgb, instances
+
+
+def jpeg_roundtrip(rgb, quality):
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=int(quality))
+    buf.seek(0)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+# --------------------------------------------------------------------- COCO output
+def rle_encode(mask):
+    """Uncompressed COCO RLE: column-major run lengths starting with a 0-run."""
+    flat = np.asarray(mask, np.uint8).flatten(order="F")
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat[0] == 1:
+        runs = [0] + runs
+    return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": runs}
+
+
+def rle_decode(rle):
+    h, w = rle["size"]
+    flat = np.zeros(h * w, np.uint8)
+    pos, val = 0, 0
+    for c in rle["counts"]:
+        flat[pos:pos + c] = val
+        pos += c
+        val ^= 1
+    return flat.reshape((w, h)).T.astype(bool)
+
+
+def write_coco(out_dir, count, seed, min_side=256, max_side=640, quality=85):
+    photos = load_photos()
+    os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
+    images, anns = [], []
+    size_rng = np.random.default_rng([seed, 10**9])  # image sizes: separate stream
+    for i in range(count):
+        w, h = (int(v) for v in size_rng.integers(min_side // 8, max_side // 8 + 1, 2) * 8)
+        rgb, inst = make_sample(seed, i, w, h, photos)
+        name = f"shapes_{i:04d}.jpg"
+        Image.fromarray(rgb).save(os.path.join(out_dir, "images", name), "JPEG", quality=quality)
+        images.append({"id": i + 1, "file_name": name, "width": w, "height": h})
+        for label, m in inst:
+            ys, xs = np.nonzero(m)
+            x0, y0 = int(xs.min()), int(ys.min())
+            anns.append({
+                "id": len(anns) + 1, "image_id": i + 1, "category_id": label, "iscrowd": 0,
+                "area": int(m.sum()),
+                "bbox": [x0, y0, int(xs.max()) + 1 - x0, int(ys.max()) + 1 - y0],
+                "segmentation": rle_encode(m),
+            })
+    coco = {
+        "info": {"description": "maskserve synthetic shapes held-out set",
+                 "generator": "tools/demo-model/synth.py", "seed": seed},
+        "licenses": [{"id": 1, "name": "Apache-2.0"}],
+        "categories": [{"id": k + 1, "name": n, "supercategory": "shape"}
+                       for k, n in enumerate(CLASSES)],
+        "images": images, "annotations": anns,
+    }
+    with open(os.path.join(out_dir, "instances.json"), "w") as f:
+        json.dump(coco, f, separators=(",", ":"))
+    return coco
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--out", default="data/shapes-heldout")
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=20261122)  # training uses a different seed
+    ap.add_argument("--quality", type=int, default=85)
+    a = ap.parse_args()
+    c = write_coco(a.out, a.count, a.seed, quality=a.quality)
+    print(f"{len(c['images'])} images, {len(c['annotations'])} instances -> {a.out}")

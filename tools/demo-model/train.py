@@ -1,0 +1,198 @@
+"""Train the demo Mask R-CNN from scratch on on-the-fly synthetic shapes (CPU).
+
+    OMP_WAIT_POLICY=PASSIVE nohup /usr/bin/python3 tools/demo-model/train.py --out tools/demo-model/runs/main \
+        --minutes 42 > tools/demo-model/runs/main.log 2>&1 &
+
+The learning-rate schedule (linear warm-up, cosine decay) runs on *progress*,
+which is iteration/--iters or, with --minutes, elapsed/--minutes, whichever is
+further along: on a shared CPU the wall-clock budget is what is fixed, and a
+cosine that never reaches its tail leaves a worse model.  The data stream is a
+pure function of --seed, so `--iters N` (N from the log) replays a time-boxed
+run's data exactly and its schedule approximately (wall-clock progress is not
+linear in iterations on a shared machine).  The EMA weights are what gets evaluated and exported.
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+import synth
+from evaluate import evaluate
+from model import ZooGraph, build_model
+
+TRAIN_SIZES = (256, 288, 320)  # per-batch width/height, around the deployed MIN_SIZE
+
+
+class ShapesBatches(torch.utils.data.Dataset):
+    """Item b = a whole batch of one random size, so no compute is spent on padding."""
+
+    def __init__(self, seed, batch, photos):
+        self.seed, self.batch, self.photos = seed, batch, photos
+
+    def __len__(self):
+        return 10 ** 7
+
+    def __getitem__(self, b):
+        rng = np.random.default_rng([self.seed, b, 7])
+        w, h = (int(v) for v in rng.choice(TRAIN_SIZES, 2))
+        images, targets = [], []
+        for k in range(self.batch):
+            rgb, inst = synth.make_sample(self.seed, b * self.batch + k, w, h, self.photos)
+            if rng.random() < 0.5:  # the held-out set and user uploads are JPEGs
+                rgb = synth.jpeg_roundtrip(rgb, rng.integers(60, 96))
+            bgr = torch.from_numpy(rgb[:, :, ::-1].copy()).permute(2, 0, 1).float()  # zoo: BGR 0..255
+            masks = np.stack([m for _, m in inst]) if inst else np.zeros((0, h, w), bool)
+            boxes = []
+            for m in masks:
+                ys, xs = np.nonzero(m)
+                boxes.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
+            images.append(bgr)
+            targets.append({
+                "boxes": torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+                "labels": torch.tensor([l for l, _ in inst], dtype=torch.int64),
+                "masks": torch.from_numpy(masks.astype(np.uint8)),
+            })
+        return images, targets
+
+
+class EMA:
+    """Exponential moving average of all float state (weights and BN statistics)."""
+
+    def __init__(self, model, decay=0.999, tau=300):
+        self.m = copy.deepcopy(model).eval()
+        self.decay, self.tau, self.n = decay, tau, 0
+        for p in self.m.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model):
+        self.n += 1
+        d = self.decay * (1 - math.exp(-self.n / self.tau))  # short memory early on
+        src = model.state_dict()
+        for k, v in self.m.state_dict().items():
+            if v.dtype.is_floating_point:
+                v.mul_(d).add_(src[k].detach(), alpha=1 - d)
+            else:
+                v.copy_(src[k])
+
+
+def lr_at(p, base, warm=0.03, floor=0.01):
+    if p < warm:
+        return base * (0.1 + 0.9 * p / warm)
+    q = min(1.0, (p - warm) / (1 - warm))
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * q)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="tools/demo-model/runs/main")
+    ap.add_argument("--seed", type=int, default=1234)  # held-out set uses 20261122
+    ap.add_argument("--batch", type=int, default=6)
+    ap.add_argument("--iters", type=int, default=100000)
+    ap.add_argument("--minutes", type=float, default=None)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ckpt-minutes", type=float, default=4)
+    ap.add_argument("--eval-minutes", type=float, default=12)
+    ap.add_argument("--eval-limit", type=int, default=50)
+    ap.add_argument("--heldout", default="data/shapes-heldout")
+    ap.add_argument("--min-size", type=int, default=320)  # evaluation resize during training
+    ap.add_argument("--max-size", type=int, default=480)
+    # Continue from an earlier run's weights (model + EMA) with a fresh optimizer and LR cycle:
+    # a warm restart, used when one wall-clock budget was not enough. Use a new --seed so the
+    # continuation sees new synthetic scenes.
+    ap.add_argument("--init", default=None, help="checkpoint (.pt) whose weights start this run")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(a.threads)
+
+    model = build_model()
+    if a.init:
+        start = torch.load(a.init, map_location="cpu")
+        model.load_state_dict(start["model"])
+        print(f"init from {a.init} (iteration {start.get('iter')})", flush=True)
+    model.train()
+    ema = EMA(model)
+    if a.init:
+        ema.m.load_state_dict(start["ema"])
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)  # no weight decay on BN/bias
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+    data = ShapesBatches(a.seed, a.batch, synth.load_photos())
+    loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
+                                         prefetch_factor=4, persistent_workers=True)
+
+    def save(tag, it):
+        sd = {"ema": ema.m.state_dict(), "model": model.state_dict(), "iter": it,
+              "args": vars(a), "elapsed_min": (time.time() - t0) / 60}
+        torch.save(sd, os.path.join(a.out, tag + ".pt.tmp"))
+        os.replace(os.path.join(a.out, tag + ".pt.tmp"), os.path.join(a.out, tag + ".pt"))
+
+    def run_eval(it, limit):
+        g = ZooGraph(ema.m).eval()
+        r = evaluate(g, a.heldout, a.min_size, a.max_size, limit)
+        line = {"iter": it, "min": round((time.time() - t0) / 60, 2), "images": r["images"],
+                "segmAP": round(r["segm"]["AP"], 4), "segmAP50": round(r["segm"]["AP50"], 4),
+                "bboxAP": round(r["bbox"]["AP"], 4), "bboxAP50": round(r["bbox"]["AP50"], 4)}
+        print("EVAL", json.dumps(line), flush=True)
+        with open(os.path.join(a.out, "evals.jsonl"), "a") as f:
+            f.write(json.dumps(line) + "\n")
+        return r
+
+    t0 = time.time()
+    t_ckpt = t_eval = t0
+    it, smooth = 0, None
+    for images, targets in loader:
+        p = it / a.iters
+        if a.minutes:
+            p = max(p, (time.time() - t0) / 60 / a.minutes)
+        if p >= 1:
+            break
+        lr = lr_at(p, a.lr)
+        for gr in opt.param_groups:
+            gr["lr"] = lr
+        losses = model(images, targets)
+        loss = sum(losses.values())
+        if not torch.isfinite(loss):
+            print(f"iter {it}: non-finite loss, batch skipped", flush=True)
+            it += 1
+            continue
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        opt.step()
+        ema.update(model)
+        it += 1
+        vals = {k.replace("loss_", ""): float(v) for k, v in losses.items()}
+        smooth = vals if smooth is None else {k: 0.9 * smooth[k] + 0.1 * v for k, v in vals.items()}
+        if it % 10 == 0 or it == 1:
+            el = time.time() - t0
+            print(f"iter {it} t={el / 60:.1f}min {el / it:.2f}s/it p={p:.3f} lr={lr:.2e} "
+                  f"loss={sum(smooth.values()):.3f} " +
+                  " ".join(f"{k}={v:.3f}" for k, v in smooth.items()), flush=True)
+        now = time.time()
+        if now - t_ckpt > a.ckpt_minutes * 60:
+            save("last", it)
+            t_ckpt = now
+        if now - t_eval > a.eval_minutes * 60:
+            model.train()
+            run_eval(it, a.eval_limit)
+            t_eval = time.time()
+    save("last", it)
+    save("final", it)
+    print(f"done: {it} iterations in {(time.time() - t0) / 60:.1f} min", flush=True)
+    run_eval(it, None)
+
+
+if __name__ == "__main__":
+    main()
