@@ -84,6 +84,7 @@ export const ModelInfo = Type.Object({
   id: Type.String(),
   family: Type.String(),
   classes: Type.Array(Type.String()),
+  categoryIds: Type.Array(Type.Integer(), { description: 'COCO category_id for each class index' }),
   input: Type.String({ description: 'What the model expects, e.g. resize rule' }),
   state: Type.Literal('ready'),
   isDemo: Type.Boolean(),

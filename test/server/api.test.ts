@@ -112,6 +112,9 @@ describe('GET /api/v1/models', () => {
     assert.equal(first.state, 'ready');
     assert.equal(first.isDemo, false);
     assert.ok(first.classes.includes('person'));
+    // One COCO category id per class: the zoo's 81 labels map to the official ids (person = 1).
+    assert.equal(first.categoryIds.length, first.classes.length);
+    assert.equal(first.categoryIds[first.classes.indexOf('person')], 1);
     assert.equal(typeof first.input, 'string');
   });
 });

@@ -9,6 +9,7 @@ export const modelRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
       id: model.ref.id,
       family: model.ref.family,
       classes: [...model.adapter.classNames],
+      categoryIds: [...model.adapter.categoryIds],
       input: model.adapter.inputDescription,
       state: 'ready' as const,
       isDemo: model.isDemo,

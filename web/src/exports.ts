@@ -1,0 +1,45 @@
+// What the download buttons save, built in the browser from the instances currently shown, so a
+// file always matches what the user sees: result JSON (same contract as the API) and COCO results.
+import { defaultCategoryIds } from '../../src/adapters/coco-classes.js';
+import type { CocoResult, ModelInfo, ResultInstance, ResultJson } from './types.js';
+
+/** The result JSON restricted to `instances`, with `counts` recomputed to match them. */
+export function filteredResultJson(result: ResultJson, instances: readonly ResultInstance[]): ResultJson {
+  const counts: Record<string, number> = {};
+  for (const instance of instances) counts[instance.label] = (counts[instance.label] ?? 0) + 1;
+  return { ...result, instances: [...instances], counts };
+}
+
+/**
+ * COCO category_id per class id: the server's mapping when /api/v1/models lists one, else the
+ * rule the adapters apply by default (COCO-80 names -> sparse COCO ids; other sets -> 1-based
+ * ids), so a COCO model's results can be scored against COCO ground truth directly.
+ */
+export function categoryIdsOf(model: Pick<ModelInfo, 'categoryIds' | 'classes' | 'family'> | undefined): readonly number[] {
+  if (!model) return [];
+  return model.categoryIds ?? defaultCategoryIds(model.classes, model.family === 'maskrcnn');
+}
+
+/** COCO results rows (pycocotools loadRes format); without a model, category_id is the class id. */
+export function cocoResults(instances: readonly ResultInstance[], model: Pick<ModelInfo, 'categoryIds' | 'classes' | 'family'> | undefined, imageId = 1): CocoResult[] {
+  const categoryIds = categoryIdsOf(model);
+  return instances.flatMap((instance) => {
+    if (instance.mask === undefined) return []; // segm results need a mask; the UI always asks for RLE
+    return [
+      {
+        image_id: imageId,
+        category_id: categoryIds[instance.classId] ?? instance.classId,
+        bbox: instance.bbox,
+        score: instance.score,
+        segmentation: instance.mask,
+      },
+    ];
+  });
+}
+
+/** "holiday photo.JPG" -> "holiday photo"; used to name the downloads after the input. */
+export function baseName(name: string): string {
+  const last = name.split(/[/\\]/).pop() ?? '';
+  const stem = last.replace(/\.[^.]*$/, '').replace(/[^\w .-]+/g, '_').trim();
+  return stem === '' ? 'image' : stem.slice(0, 80);
+}

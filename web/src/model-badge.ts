@@ -1,0 +1,40 @@
+// The header badge: which model answers (id and family) and, for the bundled demo model, how
+// to get real COCO objects.
+import type { ModelInfo } from './types.js';
+
+const DEMO_NOTICE = 'demo model — shapes; run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects';
+
+export function renderModelBadge(root: HTMLElement, model: ModelInfo | undefined, failure?: string): void {
+  root.replaceChildren();
+  if (!model) {
+    root.append(span('badge-chip is-muted', failure ?? 'No model loaded'));
+    return;
+  }
+  const chip = span('badge-chip', '');
+  chip.append(span('badge-dot', ''), span('badge-id', model.id), span('badge-family', model.family));
+  chip.title = `Model ${model.id} (${model.family}), ${model.classes.filter((name) => name !== '__background').length} classes`;
+  root.append(chip);
+  if (model.isDemo) root.append(noticeWithCode(model.notice ?? DEMO_NOTICE));
+}
+
+/** The notice with `backticked` parts shown as code, built from text nodes (never innerHTML). */
+function noticeWithCode(notice: string): HTMLElement {
+  const paragraph = span('badge-notice', '');
+  notice.split('`').forEach((part, index) => {
+    if (index % 2 === 1) {
+      const code = document.createElement('code');
+      code.textContent = part;
+      paragraph.append(code);
+    } else {
+      paragraph.append(part);
+    }
+  });
+  return paragraph;
+}
+
+function span(className: string, text: string): HTMLElement {
+  const node = document.createElement('span');
+  node.className = className;
+  node.textContent = text;
+  return node;
+}

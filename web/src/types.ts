@@ -1,0 +1,43 @@
+// The API's JSON shapes as the browser sees them. Result types come from the server's own
+// src/types.ts (type-only, nothing is bundled), so UI and API cannot drift apart silently.
+import type { CocoResult, CocoRle, ResultInstance, ResultJson } from '../../src/types.js';
+
+export type { CocoResult, CocoRle, ResultInstance, ResultJson };
+
+/** One entry of GET /api/v1/models. */
+export interface ModelInfo {
+  readonly id: string;
+  readonly family: string;
+  readonly classes: readonly string[];
+  readonly isDemo: boolean;
+  readonly default: boolean;
+  readonly notice?: string;
+  /** COCO category_id per class id, when the server exposes it. */
+  readonly categoryIds?: readonly number[];
+}
+
+/** One entry of GET /api/v1/samples. */
+export interface Sample {
+  readonly name: string;
+  readonly url: string;
+}
+
+/** RFC 9457 problem details as the server sends them. */
+export interface Problem {
+  readonly status: number;
+  readonly title?: string;
+  readonly detail?: string;
+  readonly code?: string;
+  readonly retryAfter?: number;
+}
+
+/** A mask decoded over its bounding region only (row-major 0/1 bytes). */
+export interface MaskRegion {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+  /** Number of 1 pixels. */
+  readonly area: number;
+}
