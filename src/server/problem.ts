@@ -115,11 +115,18 @@ function classify(error: unknown, context: ProblemContext): Classified {
   return { code: 'INTERNAL', detail: '', extensions: {} };
 }
 
-/** Only plain JSON-safe detail fields are exposed (e.g. the list of loaded model ids). */
+/**
+ * Detail fields clients may see, by name. Everything else stays in the logs: the URL fetcher's
+ * `reason` (e.g. "blocked address 10.0.0.1") must never reach a client, or the one generic
+ * URL_FETCH_FAILED error would tell an attacker which internal addresses exist.
+ */
+const PUBLIC_DETAIL_KEYS: ReadonlySet<string> = new Set(['models', 'retryAfter', 'maxBytes', 'maxPixels', 'field', 'format']);
+
 function publicDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const exposed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(details)) {
-    if (['string', 'number', 'boolean'].includes(typeof value) || Array.isArray(value)) exposed[key] = value;
+    const jsonSafe = ['string', 'number', 'boolean'].includes(typeof value) || Array.isArray(value);
+    if (PUBLIC_DETAIL_KEYS.has(key) && jsonSafe) exposed[key] = value;
   }
   return exposed;
 }

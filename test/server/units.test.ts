@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MaskserveError } from '../../src/errors.js';
+import { FETCH_FAILED_MESSAGE } from '../../src/input/fetch-url.js';
 import { DEFAULT_SERVER_CONFIG, loadServerConfig } from '../../src/server/config.js';
 import { negotiate, prefersHtml } from '../../src/server/negotiate.js';
 import { toProblem } from '../../src/server/problem.js';
@@ -50,6 +51,14 @@ describe('toProblem', () => {
     assert.equal(problem.type, 'urn:maskserve:error:unknown-model');
     assert.deepEqual(headers, {});
     assert.equal(serverFault, false);
+  });
+
+  it('never exposes why a URL could not be fetched (the reason may name internal addresses)', () => {
+    const error = new MaskserveError('URL_FETCH_FAILED', FETCH_FAILED_MESSAGE, { reason: 'blocked address 10.0.0.1', url: 'http://10.0.0.1/' });
+    const { problem } = toProblem(error, context);
+    assert.equal(problem.status, 422);
+    assert.equal(problem.detail, FETCH_FAILED_MESSAGE);
+    assert.doesNotMatch(JSON.stringify(problem), /10\.0\.0\.1|blocked/);
   });
 
   it('gives QUEUE_FULL a Retry-After and a fixed public detail', () => {
