@@ -32,6 +32,9 @@ def metadata(min_size, max_size):
         "maskserve.min_size": str(min_size),
         "maskserve.max_size": str(max_size),
         "maskserve.size_divisible": "32",
+        # Training and evaluate.py resize to round(dim * s) (PIL); tell maskserve to do the same
+        # instead of the zoo's floor, so deployed inputs match training to the pixel.
+        "maskserve.resize_rounding": "round",
         "maskserve.model_id": "demo-shapes",
         "maskserve.license": "Apache-2.0",
         "maskserve.description": DESCRIPTION,
