@@ -19,6 +19,7 @@ export type AnyRle = CocoRle | UncompressedRle;
 
 const OFFSET = 48;
 const MAX_CHAR = OFFSET + 63;
+const LATIN1 = new TextDecoder('latin1');
 
 /** pycocotools rleToString. */
 export function encodeRleCounts(counts: ArrayLike<number>): string {
@@ -36,7 +37,8 @@ export function encodeRleCounts(counts: ArrayLike<number>): string {
       chars.push(group + OFFSET);
     }
   }
-  return Buffer.from(chars).toString('latin1');
+  // TextDecoder, not Buffer: the browser UI imports this codec too. The alphabet is ASCII 48..111.
+  return LATIN1.decode(Uint8Array.from(chars));
 }
 
 /** pycocotools rleFrString. Throws INVALID_OPTION on characters outside the alphabet. */

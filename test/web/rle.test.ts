@@ -54,7 +54,7 @@ describe('decodeMaskRegion', () => {
   });
 
   it('rejects characters outside the alphabet', () => {
-    assert.throws(() => decodeCounts('ab~'), /Invalid COCO RLE/);
+    assert.throws(() => decodeCounts('ab~'), /Expected a COCO compressed RLE string for counts/);
   });
 });
 

@@ -1,31 +1,10 @@
-// COCO compressed RLE -> mask, in the browser. A small decoder of our own because the server's
-// src/output/rle.ts also encodes with Node's Buffer; test/web/rle.test.ts checks this one
-// against the server's encoder so both always agree.
-//
-// Format (pycocotools): column-major runs alternating 0s and 1s, starting with 0s. Each run is a
-// little-endian sequence of 5-bit groups + 48; bit 0x20 = more groups, bit 0x10 of the last group
-// = negative. From the third run on, the stored value is a delta to the run two places back.
+// COCO compressed RLE -> mask, in the browser. The string codec is the server's own
+// (src/output/rle.ts, pycocotools-compatible), so the UI and the API can never disagree.
+import { decodeRleCounts } from '../../src/output/rle.js';
 import type { CocoRle, MaskRegion } from './types.js';
 
-export function decodeCounts(text: string): number[] {
-  const runs: number[] = [];
-  let position = 0;
-  while (position < text.length) {
-    let value = 0;
-    let weight = 1; // 32^k as a float: long runs on big photos must not overflow 32-bit shifts
-    let group: number;
-    do {
-      group = text.charCodeAt(position++) - 48;
-      if (!(group >= 0 && group < 64)) throw new Error(`Invalid COCO RLE string at character ${position}`);
-      value += (group & 0x1f) * weight;
-      weight *= 32;
-    } while (group & 0x20);
-    if (group & 0x10) value -= weight; // two's complement of the last group's sign bit
-    if (runs.length > 2) value += runs[runs.length - 2];
-    runs.push(value);
-  }
-  return runs;
-}
+/** pycocotools rleFrString: column-major runs alternating 0s and 1s, starting with 0s. */
+export const decodeCounts = decodeRleCounts;
 
 /**
  * The mask restricted to its bounding region: a 40 MP photo with 100 instances would need
