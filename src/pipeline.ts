@@ -41,7 +41,7 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
   const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
   const definition = detectFamily(graph, card, options.family);
   const adapter = definition.create(graph, card);
-  const session = await options.pool.load(resolved.path);
+  const session = await options.pool.load(resolved.path, graph);
   const id = card.id ?? resolved.id;
   return Object.freeze({
     ref: Object.freeze({ id, family: definition.family }),

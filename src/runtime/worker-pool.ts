@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { Piscina } from 'piscina';
 import { MaskserveError, isMaskserveError } from '../errors.js';
 import { readGraphInfo } from '../models/onnx-graph-info.js';
-import type { Feeds, Outputs } from '../types.js';
+import type { Feeds, GraphInfo, Outputs } from '../types.js';
 import { BoundedScheduler } from './bounded-scheduler.js';
 import { environmentRuntimeOptions, executionProviders, resolveRuntimeOptions, type RuntimeOptionsInput } from './runtime-options.js';
 import type { ModelSession, QueueStats, RuntimeOptions } from './runtime.js';
@@ -19,8 +19,11 @@ export { defaultRuntimeOptions, resolveRuntimeOptions } from './runtime-options.
 
 export interface InferencePool {
   readonly options: RuntimeOptions;
-  /** Creates the session in every worker (once per path; later calls share it) and reads the graph info. */
-  load(path: string): Promise<ModelSession>;
+  /**
+   * Creates the session in every worker (once per path; later calls share it) and reads the graph
+   * info, unless the caller already read it (loadModel does, to detect the family first).
+   */
+  load(path: string, graph?: GraphInfo): Promise<ModelSession>;
   stats(): QueueStats;
   /** Refuses new work, rejects queued tasks with SHUTTING_DOWN, lets running ones finish, stops the threads. */
   close(): Promise<void>;
@@ -60,8 +63,8 @@ export function createInferencePool(options: RuntimeOptionsInput = {}): Inferenc
     }
   }
 
-  async function createSession(path: string): Promise<ModelSession> {
-    const graph = await readGraphInfo(path);
+  async function createSession(path: string, knownGraph: GraphInfo | undefined): Promise<ModelSession> {
+    const graph = knownGraph ?? (await readGraphInfo(path));
     const barrier = new SharedArrayBuffer(4);
     const task = { path, barrier, parties: resolved.workers };
     const loads = Array.from({ length: resolved.workers }, () =>
@@ -84,13 +87,13 @@ export function createInferencePool(options: RuntimeOptionsInput = {}): Inferenc
 
   return Object.freeze({
     options: resolved,
-    load(modelPath: string): Promise<ModelSession> {
+    load(modelPath: string, graph?: GraphInfo): Promise<ModelSession> {
       if (closed) return Promise.reject(shuttingDown());
       // One cache key per file, however the caller spelled the path.
       const path = resolve(modelPath);
       let session = sessions.get(path);
       if (!session) {
-        session = createSession(path);
+        session = createSession(path, graph);
         sessions.set(path, session);
         session.catch(() => sessions.delete(path));
       }
