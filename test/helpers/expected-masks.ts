@@ -1,7 +1,4 @@
 // Compare a pipeline BinaryMask with an analytic expected shape over the whole image.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BinaryMask, Size } from '../../src/types.js';
 
 /** Pixel (x, y) is inside the expected shape when its centre (x + 0.5, y + 0.5) is. */
@@ -30,12 +27,4 @@ export function maskIou(mask: BinaryMask, expected: ShapeTest, image: Size): num
     }
   }
   return union === 0 ? 1 : intersection / union;
-}
-
-/** Writes ONNX bytes into a fresh temp dir; returns the path and a cleanup function. */
-export async function writeTempModel(bytes: Uint8Array, name = 'model.onnx'): Promise<{ path: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'maskserve-test-'));
-  const path = join(dir, name);
-  await writeFile(path, bytes);
-  return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -9,7 +9,8 @@ import { resolveOptions } from '../../src/options.js';
 import { toResultJson } from '../../src/output/result-json.js';
 import { toCocoResults } from '../../src/output/coco.js';
 import { buildMaskRcnnOracle, discMask28, rectMask28 } from '../helpers/oracle-models.js';
-import { discShape, maskIou, rectShape, writeTempModel } from '../helpers/expected-masks.js';
+import { discShape, maskIou, rectShape } from '../helpers/expected-masks.js';
+import { tempModels } from '../runtime/test-graphs.js';
 
 // A 640x480 photo: short side 480 -> 800, so scale = 800/480 on y and floor(640*800/480)=1066 -> 1066/640
 // on x; the tensor is zero-padded to 1088x800 (multiples of 32). Boxes below are given in ORIGINAL
@@ -37,10 +38,11 @@ before(async () => {
     masks: [rectMask28({ x0: 0, y0: 0, x1: 28, y1: 28 }), discMask28({ cx: 14, cy: 14, r: 14 }), rectMask28({ x0: 0, y0: 0, x1: 28, y1: 28 })],
     metadata: { 'maskserve.classes': JSON.stringify(['__background', 'cat', 'dog', 'widget']) },
   });
-  const written = await writeTempModel(bytes, 'oracle-maskrcnn.onnx');
-  cleanup = written.cleanup;
+  const temp = await tempModels();
+  const path = await temp.write('oracle-maskrcnn', bytes);
+  cleanup = temp.remove;
   pool = createInferencePool({ workers: 1, intraOpThreads: 1 });
-  model = await loadModel(written.path, { pool });
+  model = await loadModel(path, { pool });
   photo = await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#808080' } }).png().toBuffer();
 });
 

@@ -7,7 +7,8 @@ import { loadModel, segment, type LoadedModel } from '../../src/pipeline.js';
 import { createInferencePool, type InferencePool } from '../../src/runtime/worker-pool.js';
 import { resolveOptions } from '../../src/options.js';
 import { buildYoloSegOracle, discProto, oneHot, rectProto, stackChannels, type YoloAnchor } from '../helpers/oracle-models.js';
-import { discShape, maskIou, rectShape, writeTempModel } from '../helpers/expected-masks.js';
+import { discShape, maskIou, rectShape } from '../helpers/expected-masks.js';
+import { tempModels } from '../runtime/test-graphs.js';
 
 // 800x600 photo into a 320 letterbox: gain r = min(320/600, 320/800) = 0.4, resized 320x240,
 // padding (320-240)/2 = 40 rows on top and bottom, none on the sides. input = original*0.4 + (0, 40).
@@ -42,10 +43,11 @@ before(async () => {
     anchor([0, 0, 10, 10], 1, 0.0, 0),
   ];
   const protos = stackChannels([rectProto(P, { x0: 10, y0: 20, x1: 30, y1: 35 }), discProto(P, { cx: 60, cy: 50, r: 10 })]);
-  const written = await writeTempModel(buildYoloSegOracle({ imgsz: S, names: NAMES, anchors, protos, nm: NM }), 'oracle-yolo.onnx');
-  cleanup = written.cleanup;
+  const temp = await tempModels();
+  const path = await temp.write('oracle-yolo', buildYoloSegOracle({ imgsz: S, names: NAMES, anchors, protos, nm: NM }));
+  cleanup = temp.remove;
   pool = createInferencePool({ workers: 1, intraOpThreads: 1 });
-  model = await loadModel(written.path, { pool });
+  model = await loadModel(path, { pool });
   photo = await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#406080' } }).jpeg().toBuffer();
 });
 
