@@ -64,9 +64,9 @@ def main():
         "training": {
             "recipe": ("torchvision 0.14 MaskRCNN, from scratch: residual CNN backbone "
                        "(48/96/160/256 ch, BatchNorm) + 64-ch FPN, 4x96-ch mask head, 2x96-ch conv+GroupNorm box head + 256-d FC; "
-                       "AdamW lr %g wd %g, linear warm-up + cosine on wall-clock progress, "
+                       "AdamW lr %s wd %g, linear warm-up + cosine on wall-clock progress, "
                        "grad-clip 10, EMA weights; per-class NMS 0.5 (class-agnostic NMS off: it cost AP)"
-                       % (targs["lr"], targs["wd"])),
+                       % ("per stage (see stages)" if stages else "%g" % targs["lr"], targs["wd"])),
             "iterations": iterations,
             "batch": targs["batch"],
             "imagesSeen": iterations * targs["batch"],
@@ -74,11 +74,11 @@ def main():
             "wallClockMinutes": round(minutes, 1),
             "hardware": "2 shared CPU cores (Debian torch 1.13, OpenBLAS/OpenMP)",
             "seed": seeds,
-            "data": ("on-the-fly synthetic images from tools/demo-model/synth.py (seed %d): "
+            "data": ("on-the-fly synthetic images from tools/demo-model/synth.py (seed %s): "
                      "1-10 shapes, random colours/gradients/noise fills, sizes 8-55 %% of the short "
                      "side, rotation, aspect 0.74-1.35, occlusion (visible masks only), backgrounds "
                      "from noise, gradients and crops of 7 real photos; 50 %% JPEG q60-95"
-                     % targs["seed"]),
+                     % ("per stage" if stages else targs["seed"])),
             **({"stages": stages} if stages else {}),
         },
         "metrics": {"heldout": {
