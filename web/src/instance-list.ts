@@ -2,6 +2,7 @@
 // checkbox per instance above the score threshold. Focusing or hovering a row highlights its
 // instance on the image; Space (native) and Enter toggle it.
 import { cssColor } from '../../src/output/colors.js';
+import { textSpan } from './dom.js';
 import type { PreparedInstance } from './overlay.js';
 import { aboveThreshold, groupByClass, visibleInstances, type ViewState } from './view-state.js';
 
@@ -82,7 +83,7 @@ function buildGroups(listed: readonly ListedInstance[]): HTMLElement {
     item.style.setProperty('--class-color', cssColor(group.instances[0].color));
     const head = document.createElement('label');
     head.className = 'class-head';
-    head.append(checkbox({ classLabel: group.label }, `Show class ${group.label}`), swatch(), text('class-name', group.label), text('class-count', String(group.instances.length)));
+    head.append(checkbox({ classLabel: group.label }, `Show class ${group.label}`), swatch(), textSpan('class-name', group.label), textSpan('class-count', String(group.instances.length)));
     const rows = document.createElement('ul');
     rows.className = 'instance-rows';
     for (const instance of group.instances) {
@@ -93,9 +94,9 @@ function buildGroups(listed: readonly ListedInstance[]): HTMLElement {
       const score = `${Math.round(instance.score * 100)}%`;
       label.append(
         checkbox({ instanceId: String(instance.id) }, `${instance.label} #${instance.id}, score ${score}, area ${instance.area} pixels`),
-        text('instance-name', `#${instance.id}`), // the group header already names the class
-        text('instance-score', score),
-        text('instance-area', `${instance.area.toLocaleString('en-US')} px`),
+        textSpan('instance-name', `#${instance.id}`), // the group header already names the class
+        textSpan('instance-score', score),
+        textSpan('instance-area', `${instance.area.toLocaleString('en-US')} px`),
       );
       row.append(label);
       rows.append(row);
@@ -119,13 +120,6 @@ function swatch(): HTMLElement {
   const node = document.createElement('span');
   node.className = 'swatch';
   node.setAttribute('aria-hidden', 'true');
-  return node;
-}
-
-function text(className: string, content: string): HTMLElement {
-  const node = document.createElement('span');
-  node.className = className;
-  node.textContent = content;
   return node;
 }
 

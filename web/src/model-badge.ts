@@ -1,5 +1,6 @@
 // The header badge: which model answers (id and family) and, for the bundled demo model, how
 // to get real COCO objects.
+import { textSpan } from './dom.js';
 import type { ModelInfo } from './types.js';
 
 const DEMO_NOTICE = 'demo model — shapes; run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects';
@@ -7,11 +8,11 @@ const DEMO_NOTICE = 'demo model — shapes; run `maskserve models pull mask-rcnn
 export function renderModelBadge(root: HTMLElement, model: ModelInfo | undefined, failure?: string): void {
   root.replaceChildren();
   if (!model) {
-    root.append(span('badge-chip is-muted', failure ?? 'No model loaded'));
+    root.append(textSpan('badge-chip is-muted', failure ?? 'No model loaded'));
     return;
   }
-  const chip = span('badge-chip', '');
-  chip.append(span('badge-dot', ''), span('badge-id', model.id), span('badge-family', model.family));
+  const chip = textSpan('badge-chip', '');
+  chip.append(textSpan('badge-dot', ''), textSpan('badge-id', model.id), textSpan('badge-family', model.family));
   chip.title = `Model ${model.id} (${model.family}), ${model.classes.filter((name) => name !== '__background').length} classes`;
   root.append(chip);
   if (model.isDemo) root.append(noticeWithCode(model.notice ?? DEMO_NOTICE));
@@ -19,7 +20,7 @@ export function renderModelBadge(root: HTMLElement, model: ModelInfo | undefined
 
 /** The notice with `backticked` parts shown as code, built from text nodes (never innerHTML). */
 function noticeWithCode(notice: string): HTMLElement {
-  const paragraph = span('badge-notice', '');
+  const paragraph = textSpan('badge-notice', '');
   notice.split('`').forEach((part, index) => {
     if (index % 2 === 1) {
       const code = document.createElement('code');
@@ -30,11 +31,4 @@ function noticeWithCode(notice: string): HTMLElement {
     }
   });
   return paragraph;
-}
-
-function span(className: string, text: string): HTMLElement {
-  const node = document.createElement('span');
-  node.className = className;
-  node.textContent = text;
-  return node;
 }
