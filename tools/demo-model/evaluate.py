@@ -20,7 +20,7 @@ from PIL import Image
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 import synth
-from model import ZOO_MEAN
+from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZOO_MEAN
 
 IOU_THRS = np.linspace(0.5, 0.95, 10)
 REC_THRS = np.linspace(0.0, 1.0, 101)
@@ -192,8 +192,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--data", default="data/shapes-heldout")
-    ap.add_argument("--min-size", type=int, nargs="+", default=[320])
-    ap.add_argument("--max-size", type=int, default=480)
+    ap.add_argument("--min-size", type=int, nargs="+", default=[DEPLOY_MIN_SIZE])
+    ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
     ap.add_argument("--agnostic-iou", type=float, nargs="+", default=[None])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", default=None, help="write the (last) result here")

@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 from evaluate import load_graph, preprocess
+from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
 from synth import CLASSES
 
 DESCRIPTION = "maskserve demo model: 6 synthetic shape classes, trained from scratch by tools/demo-model"
@@ -45,8 +46,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--out", default="models/demo/shapes-maskrcnn.onnx")
-    ap.add_argument("--min-size", type=int, default=320)
-    ap.add_argument("--max-size", type=int, default=480)
+    ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
+    ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
     ap.add_argument("--sample", default="data/shapes-heldout/images/shapes_0000.jpg")
     a = ap.parse_args()
     torch.set_num_threads(2)

@@ -21,6 +21,8 @@ def main():
     ap.add_argument("--onnx", default="models/demo/shapes-maskrcnn.onnx")
     ap.add_argument("--out", default="models/demo/shapes-maskrcnn.json")
     ap.add_argument("--train-minutes", type=float, default=None, help="wall clock of the run")
+    ap.add_argument("--hardware", default="2 CPU cores (Debian torch 1.13, OpenBLAS/OpenMP)",
+                    help="what the training ran on, as the card should state it")
     # A model trained in several warm-restarted stages lists them (JSON: [{run, iterations,
     # batch, wallClockMinutes, seed}, ...]); the totals then come from the stages, not the last run.
     ap.add_argument("--stages", default=None, help="JSON file listing the training stages")
@@ -70,9 +72,10 @@ def main():
             "iterations": iterations,
             "batch": targs["batch"],
             "imagesSeen": iterations * targs["batch"],
-            "trainSizes": "each batch WxH drawn from {256, 288, 320}",
+            "trainSizes": "each batch WxH drawn from {%s}" % ", ".join(
+                str(v) for v in targs.get("sizes", (256, 288, 320))),
             "wallClockMinutes": round(minutes, 1),
-            "hardware": "2 shared CPU cores (Debian torch 1.13, OpenBLAS/OpenMP)",
+            "hardware": a.hardware,
             "seed": seeds,
             "data": ("on-the-fly synthetic images from tools/demo-model/synth.py (seed %s): "
                      "1-10 shapes, random colours/gradients/noise fills, sizes 8-55 %% of the short "

@@ -24,23 +24,25 @@ from PIL import Image
 
 import synth
 from evaluate import evaluate
-from model import ZooGraph, build_model
+from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZooGraph, build_model
 
-TRAIN_SIZES = (256, 288, 320)  # per-batch width/height, around the deployed MIN_SIZE
+# Per-batch width/height: shapes are 8-55 % of the short side, so these sizes show them at the
+# pixel sizes the deployed resize (short side DEPLOY_MIN_SIZE) produces, small ones included.
+TRAIN_SIZES = (256, 320, 384, 448)
 
 
 class ShapesBatches(torch.utils.data.Dataset):
     """Item b = a whole batch of one random size, so no compute is spent on padding."""
 
-    def __init__(self, seed, batch, photos):
-        self.seed, self.batch, self.photos = seed, batch, photos
+    def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES):
+        self.seed, self.batch, self.photos, self.sizes = seed, batch, photos, sizes
 
     def __len__(self):
         return 10 ** 7
 
     def __getitem__(self, b):
         rng = np.random.default_rng([self.seed, b, 7])
-        w, h = (int(v) for v in rng.choice(TRAIN_SIZES, 2))
+        w, h = (int(v) for v in rng.choice(self.sizes, 2))
         images, targets = [], []
         for k in range(self.batch):
             rgb, inst = synth.make_sample(self.seed, b * self.batch + k, w, h, self.photos)
@@ -97,14 +99,19 @@ def main():
     ap.add_argument("--iters", type=int, default=100000)
     ap.add_argument("--minutes", type=float, default=None)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(TRAIN_SIZES))
+    # Box-head RoI sampling per image: the box head's backward is the costliest part of an
+    # iteration, so fewer (mostly background) RoIs buy more iterations in the same wall clock.
+    ap.add_argument("--box-batch", type=int, default=96)
+    ap.add_argument("--box-positive", type=float, default=0.25)
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ckpt-minutes", type=float, default=4)
     ap.add_argument("--eval-minutes", type=float, default=12)
     ap.add_argument("--eval-limit", type=int, default=50)
     ap.add_argument("--heldout", default="data/shapes-heldout")
-    ap.add_argument("--min-size", type=int, default=320)  # evaluation resize during training
-    ap.add_argument("--max-size", type=int, default=480)
+    ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)  # evaluation resize during training
+    ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
     # Continue from an earlier run's weights (model + EMA) with a fresh optimizer and LR cycle:
     # a warm restart, used when one wall-clock budget was not enough. Use a new --seed so the
     # continuation sees new synthetic scenes.
@@ -114,7 +121,7 @@ def main():
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
 
-    model = build_model()
+    model = build_model(box_batch=a.box_batch, box_positive=a.box_positive)
     if a.init:
         start = torch.load(a.init, map_location="cpu")
         model.load_state_dict(start["model"])
@@ -128,7 +135,7 @@ def main():
         (no_decay if p.ndim <= 1 else decay).append(p)  # no weight decay on BN/bias
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
-    data = ShapesBatches(a.seed, a.batch, synth.load_photos())
+    data = ShapesBatches(a.seed, a.batch, synth.load_photos(), tuple(a.sizes))
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 

@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from evaluate import load_graph, preprocess, resize_scale
-from model import ZOO_MEAN
+from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZOO_MEAN
 
 IMAGES = ["shapes_0000", "shapes_0001", "shapes_0002", "shapes_0003", "shapes_0004"]
 
@@ -27,8 +27,8 @@ def main():
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--data", default="data/shapes-heldout")
     ap.add_argument("--out", default="tools/demo-model/reference")
-    ap.add_argument("--min-size", type=int, default=320)
-    ap.add_argument("--max-size", type=int, default=480)
+    ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
+    ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.out, exist_ok=True)
