@@ -26,6 +26,7 @@ def main():
     # A model trained in several warm-restarted stages lists them (JSON: [{run, iterations,
     # batch, wallClockMinutes, seed}, ...]); the totals then come from the stages, not the last run.
     ap.add_argument("--stages", default=None, help="JSON file listing the training stages")
+    ap.add_argument("--weights", choices=("model", "ema"), default="model", help="as given to export.py")
     ap.add_argument("--maskserve-metrics", default=None,
                     help="`maskserve eval --out` JSON of the exported ONNX on the held-out set")
     a = ap.parse_args()
@@ -67,8 +68,9 @@ def main():
             "recipe": ("torchvision 0.14 MaskRCNN, from scratch: residual CNN backbone "
                        "(48/96/160/256 ch, BatchNorm) + 64-ch FPN, 4x96-ch mask head, 2x96-ch conv+GroupNorm box head + 256-d FC; "
                        "AdamW lr %s wd %g, linear warm-up + cosine on wall-clock progress, "
-                       "grad-clip 10, EMA weights; per-class NMS 0.5 (class-agnostic NMS off: it cost AP)"
-                       % ("per stage (see stages)" if stages else "%g" % targs["lr"], targs["wd"])),
+                       "grad-clip 10; exported weights: %s; per-class NMS 0.5 (class-agnostic NMS off: it cost AP)"
+                       % ("per stage (see stages)" if stages else "%g" % targs["lr"], targs["wd"],
+                          "the EMA" if a.weights == "ema" else "the final ones, not their EMA")),
             "iterations": iterations,
             "batch": targs["batch"],
             "imagesSeen": iterations * targs["batch"],

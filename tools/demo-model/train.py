@@ -9,7 +9,8 @@ further along: on a shared CPU the wall-clock budget is what is fixed, and a
 cosine that never reaches its tail leaves a worse model.  The data stream is a
 pure function of --seed, so `--iters N` (N from the log) replays a time-boxed
 run's data exactly and its schedule approximately (wall-clock progress is not
-linear in iterations on a shared machine).  The EMA weights are what gets evaluated and exported.
+linear in iterations on a shared machine).  The periodic held-out evals use the EMA weights
+(smoother mid-run); the final eval and the export use the final weights (see evaluate.WEIGHTS).
 """
 import argparse
 import copy
@@ -128,7 +129,7 @@ def main():
         print(f"init from {a.init} (iteration {start.get('iter')})", flush=True)
     model.train()
     ema = EMA(model)
-    if a.init:
+    if a.init and "ema" in start:  # the committed checkpoint holds only the exported weights
         ema.m.load_state_dict(start["ema"])
     decay, no_decay = [], []
     for n, p in model.named_parameters():
@@ -145,8 +146,8 @@ def main():
         torch.save(sd, os.path.join(a.out, tag + ".pt.tmp"))
         os.replace(os.path.join(a.out, tag + ".pt.tmp"), os.path.join(a.out, tag + ".pt"))
 
-    def run_eval(it, limit):
-        g = ZooGraph(ema.m).eval()
+    def run_eval(it, limit, net):
+        g = ZooGraph(net).eval()
         r = evaluate(g, a.heldout, a.min_size, a.max_size, limit)
         line = {"iter": it, "min": round((time.time() - t0) / 60, 2), "images": r["images"],
                 "segmAP": round(r["segm"]["AP"], 4), "segmAP50": round(r["segm"]["AP50"], 4),
@@ -193,12 +194,12 @@ def main():
             t_ckpt = now
         if now - t_eval > a.eval_minutes * 60:
             model.train()
-            run_eval(it, a.eval_limit)
+            run_eval(it, a.eval_limit, ema.m)
             t_eval = time.time()
     save("last", it)
     save("final", it)
     print(f"done: {it} iterations in {(time.time() - t0) / 60:.1f} min", flush=True)
-    run_eval(it, None)
+    run_eval(it, None, model)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from evaluate import load_graph, preprocess, resize_scale
+from evaluate import WEIGHTS, load_graph, preprocess, resize_scale
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZOO_MEAN
 
 IMAGES = ["shapes_0000", "shapes_0001", "shapes_0002", "shapes_0003", "shapes_0004"]
@@ -25,6 +25,7 @@ IMAGES = ["shapes_0000", "shapes_0001", "shapes_0002", "shapes_0003", "shapes_00
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--weights", choices=WEIGHTS, default="model")
     ap.add_argument("--data", default="data/shapes-heldout")
     ap.add_argument("--out", default="tools/demo-model/reference")
     ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
@@ -32,7 +33,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.out, exist_ok=True)
-    graph = load_graph(a.ckpt)
+    graph = load_graph(a.ckpt, weights=a.weights)
     for stem in IMAGES:
         rgb = np.asarray(Image.open(os.path.join(a.data, "images", stem + ".jpg")).convert("RGB"))
         h, w = rgb.shape[:2]
