@@ -118,7 +118,7 @@ def main():
     ap.add_argument("--heldout", default="data/shapes-heldout")
     ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)  # evaluation resize during training
     ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
-    # Continue from an earlier run's weights (model + EMA) with a fresh optimizer and LR cycle:
+    # Continue from an earlier run's weights (and its EMA, if saved) with a fresh optimizer and LR cycle:
     # a warm restart, used when one wall-clock budget was not enough. Use a new --seed so the
     # continuation sees new synthetic scenes.
     ap.add_argument("--init", default=None, help="checkpoint (.pt) whose weights start this run")
