@@ -186,9 +186,16 @@ def evaluate(graph_fn, root, min_size, max_size, limit=None, log=None):
 # shipped run it measured lower (acceptance criterion on all 200 held-out images: 953 vs 963 of
 # 1,069 objects; segm AP 0.812 vs 0.812, AP50 0.947 vs 0.952), so the final weights ship.
 WEIGHTS = ("model", "ema")
+SHIPPED_WEIGHTS = "model"
 
 
-def load_graph(ckpt, agnostic_iou=None, weights="model"):
+def add_weights_arg(ap):
+    """--weights for every script that loads (or describes) the exported weights."""
+    ap.add_argument("--weights", choices=WEIGHTS, default=SHIPPED_WEIGHTS,
+                    help="which weights of the checkpoint: final (model) or their EMA")
+
+
+def load_graph(ckpt, agnostic_iou=None, weights=SHIPPED_WEIGHTS):
     from model import ZooGraph, build_model
     m = build_model() if agnostic_iou is None else build_model(agnostic_iou)
     sd = torch.load(ckpt, map_location="cpu")
@@ -205,7 +212,7 @@ if __name__ == "__main__":
     ap.add_argument("--agnostic-iou", type=float, nargs="+", default=[None])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", default=None, help="write the (last) result here")
-    ap.add_argument("--weights", choices=WEIGHTS, default="model")
+    add_weights_arg(ap)
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     for iou in a.agnostic_iou:

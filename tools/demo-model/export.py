@@ -19,7 +19,7 @@ import onnx
 import torch
 from PIL import Image
 
-from evaluate import WEIGHTS, load_graph, preprocess
+from evaluate import add_weights_arg, load_graph, preprocess
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
 from synth import CLASSES
 
@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--out", default="models/demo/shapes-maskrcnn.onnx")
     ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
     ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
-    ap.add_argument("--weights", choices=WEIGHTS, default="model")
+    add_weights_arg(ap)
     ap.add_argument("--sample", default="data/shapes-heldout/images/shapes_0000.jpg")
     a = ap.parse_args()
     torch.set_num_threads(2)

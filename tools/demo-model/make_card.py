@@ -10,7 +10,7 @@ import os
 
 import torch
 
-from evaluate import WEIGHTS
+from evaluate import add_weights_arg
 from export import DESCRIPTION
 from synth import CLASSES
 
@@ -27,7 +27,7 @@ def main():
     # A model trained in several warm-restarted stages lists them (JSON: [{run, iterations,
     # batch, wallClockMinutes, seed}, ...]); the totals then come from the stages, not the last run.
     ap.add_argument("--stages", default=None, help="JSON file listing the training stages")
-    ap.add_argument("--weights", choices=WEIGHTS, default="model", help="as given to export.py")
+    add_weights_arg(ap)  # as given to export.py
     ap.add_argument("--maskserve-metrics", default=None,
                     help="`maskserve eval --out` JSON of the exported ONNX on the held-out set")
     a = ap.parse_args()

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from evaluate import WEIGHTS, load_graph, preprocess, resize_scale
+from evaluate import add_weights_arg, load_graph, preprocess, resize_scale
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZOO_MEAN
 
 IMAGES = ["shapes_0000", "shapes_0001", "shapes_0002", "shapes_0003", "shapes_0004"]
@@ -25,7 +25,7 @@ IMAGES = ["shapes_0000", "shapes_0001", "shapes_0002", "shapes_0003", "shapes_00
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
-    ap.add_argument("--weights", choices=WEIGHTS, default="model")
+    add_weights_arg(ap)
     ap.add_argument("--data", default="data/shapes-heldout")
     ap.add_argument("--out", default="tools/demo-model/reference")
     ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
