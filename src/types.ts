@@ -67,6 +67,12 @@ export interface ModelCard {
   readonly stride?: number;
   readonly license?: string;
   readonly description?: string;
+  /** maskrcnn input: channel order, per-channel mean/std (in that order), resize interpolation and rounding. */
+  readonly inputFormat?: 'RGB' | 'BGR';
+  readonly pixelMean?: readonly number[];
+  readonly pixelStd?: readonly number[];
+  readonly interpolation?: 'bilinear' | 'pil-bilinear';
+  readonly resizeRounding?: 'floor' | 'round' | 'detectron2';
   readonly [extra: string]: unknown;
 }
 

@@ -1,10 +1,12 @@
-// The ONNX Model Zoo Mask R-CNN R-50-FPN contract (and anything exported to it):
+// The ONNX Model Zoo Mask R-CNN R-50-FPN contract (and anything exported to it, e.g. detectron2
+// checkpoints converted by `maskserve models convert`):
 //   input  image  float [3, H, W]  BGR 0..255 minus mean, short side 800 / long <= 1333, zero-padded to 32
+//          (channel order, mean, std, resize rule and padding can be set by the card or metadata)
 //   outputs boxes float [N, 4] xyxy input px | labels int64 [N] (1-based) | scores float [N]
 //           masks float [N, 1, M, M] probabilities inside each box
 // Outputs are told apart by dtype and shape, never by name (exporters rename them freely).
 import { MaskserveError } from '../errors.js';
-import { resizeToShortSide, shortSideBoxesToOriginal, type ShortSideGeometry, type SizeRounding } from '../geometry/letterbox.js';
+import { resizeToShortSide, shortSideBoxesToOriginal, type ShortSideGeometry } from '../geometry/letterbox.js';
 import { pasteMaskInBox } from '../geometry/masks.js';
 import { argsortDescending, nms } from '../geometry/nms.js';
 import type { SegmentOptions } from '../options.js';
@@ -12,6 +14,7 @@ import type { BinaryMask, GraphInfo, Instances, ModelCard, Outputs, RawImage, Te
 import type { FamilyAdapter, FamilyDefinition } from './adapter.js';
 import { COCO_ZOO_CLASSES, defaultCategoryIds } from './coco-classes.js';
 import { cardCategoryIds, cardClasses, classFilter, makeInstances, positiveSetting } from './instances.js';
+import { describeNormalisation, normalisedPlanes, pixelNormalisation, resizeSettings, type PixelNormalisation } from './normalise.js';
 import {
   checkedLength,
   describeGraph,
@@ -66,14 +69,9 @@ function metadataClasses(graph: GraphInfo): readonly string[] | undefined {
   return Object.freeze(parsed as string[]);
 }
 
-/** `maskserve.resize_rounding`: "floor" (zoo, default) or "round" (exporters that used Python round). */
-function sizeRounding(graph: GraphInfo): SizeRounding {
-  const value = metadataValue(graph, 'maskserve.resize_rounding') ?? 'floor';
-  if (value !== 'floor' && value !== 'round') {
-    throw new MaskserveError('MODEL_FORMAT', `Model metadata "maskserve.resize_rounding" must be "floor" or "round", not ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+/** The zoo's defaults: BGR minus the Caffe2 means, OpenCV-style bilinear, sizes truncated. */
+const ZOO_NORMALISATION: PixelNormalisation = Object.freeze({ channelOrder: 'BGR', mean: MASKRCNN_BGR_MEAN, std: Object.freeze([1, 1, 1]) as readonly [number, number, number] });
+const ZOO_RESIZE = Object.freeze({ interpolation: 'bilinear', rounding: 'floor' } as const);
 
 interface RcnnOutputs {
   boxes: Float32Array;
@@ -131,29 +129,17 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
   const minSize = positiveSetting(card.minSize, metadataValue(graph, 'maskserve.min_size'), 800, 'minSize');
   const maxSize = positiveSetting(card.maxSize, metadataValue(graph, 'maskserve.max_size'), 1333, 'maxSize');
   const divisor = positiveSetting(undefined, metadataValue(graph, 'maskserve.size_divisible'), 32, 'size_divisible');
-  const [meanB, meanG, meanR] = MASKRCNN_BGR_MEAN;
-  const rounding = sizeRounding(graph);
+  const normalisation = pixelNormalisation(card, graph, ZOO_NORMALISATION);
+  const { interpolation, rounding } = resizeSettings(card, graph, ZOO_RESIZE);
   const fixedHeight = staticDim(input.dims[1]);
   const fixedWidth = staticDim(input.dims[2]);
   const fixed = fixedHeight !== undefined && fixedWidth !== undefined ? { width: fixedWidth, height: fixedHeight } : undefined;
 
   function preprocess(image: RawImage) {
-    const { data: rgb, geometry } = resizeToShortSide(image, minSize, maxSize, divisor, fixed, rounding);
-    const { width: rw, height: rh } = geometry.resized;
-    const { width: pw, height: ph } = geometry.padded;
-    const plane = pw * ph;
-    // [3, Hp, Wp] planes B, G, R; the padding stays 0 (after mean subtraction, as the zoo sample pads).
-    const data = new Float32Array(3 * plane);
-    for (let y = 0; y < rh; y++) {
-      for (let x = 0; x < rw; x++) {
-        const src = (y * rw + x) * 3;
-        const dst = y * pw + x;
-        data[dst] = rgb[src + 2] - meanB;
-        data[plane + dst] = rgb[src + 1] - meanG;
-        data[2 * plane + dst] = rgb[src] - meanR;
-      }
-    }
-    return { feeds: { [inputName]: { type: 'float32' as const, dims: [3, ph, pw], data } }, meta: geometry };
+    const { data: rgb, geometry } = resizeToShortSide(image, minSize, maxSize, divisor, fixed, rounding, interpolation);
+    const { padded } = geometry;
+    const data = normalisedPlanes(rgb, geometry.resized, padded, normalisation);
+    return { feeds: { [inputName]: { type: 'float32' as const, dims: [3, padded.height, padded.width], data } }, meta: geometry };
   }
 
   function postprocess(outputs: Outputs, meta: MaskRcnnMeta, options: SegmentOptions): Instances {
@@ -167,10 +153,16 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
       }
       if (out.scores[i] >= options.scoreThreshold && (allowed === undefined || allowed[label] === 1)) kept.push(i);
     }
-    const byScore = Array.from(argsortDescending(kept.map((i) => out.scores[i])), (k) => kept[k]);
-    const boxes = new Float32Array(byScore.length * 4);
-    byScore.forEach((i, k) => boxes.set(out.boxes.subarray(i * 4, i * 4 + 4), k * 4));
-    shortSideBoxesToOriginal(meta, boxes);
+    const sorted = Array.from(argsortDescending(kept.map((i) => out.scores[i])), (k) => kept[k]);
+    const scaled = new Float32Array(sorted.length * 4);
+    sorted.forEach((i, k) => scaled.set(out.boxes.subarray(i * 4, i * 4 + 4), k * 4));
+    shortSideBoxesToOriginal(meta, scaled);
+    // detectron2's detector_postprocess: boxes empty after scaling and clipping are dropped.
+    const isNonEmpty = (k: number) => scaled[k * 4 + 2] > scaled[k * 4] && scaled[k * 4 + 3] > scaled[k * 4 + 1];
+    const rows = sorted.map((_, k) => k).filter(isNonEmpty);
+    const byScore = rows.map((k) => sorted[k]);
+    const boxes = new Float32Array(rows.length * 4);
+    rows.forEach((k, j) => boxes.set(scaled.subarray(k * 4, k * 4 + 4), j * 4));
     const order = options.agnosticNms
       ? Array.from(nms(boxes, byScore.map((i) => out.scores[i]), options.iouThreshold, { maxDetections: options.maxDetections }))
       : byScore.slice(0, options.maxDetections).map((_, k) => k);
@@ -200,8 +192,8 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
     classNames,
     categoryIds,
     inputDescription: fixed
-      ? `BGR minus mean, short side ${minSize}, long side <= ${maxSize}, fitted and zero-padded to ${fixed.width}x${fixed.height}`
-      : `BGR minus mean, short side ${minSize}, long side <= ${maxSize}, zero-padded to multiples of ${divisor}`,
+      ? `${describeNormalisation(normalisation)}, short side ${minSize}, long side <= ${maxSize}, fitted and zero-padded to ${fixed.width}x${fixed.height}`
+      : `${describeNormalisation(normalisation)}, short side ${minSize}, long side <= ${maxSize}${divisor > 1 ? `, zero-padded to multiples of ${divisor}` : ''}`,
     preprocess,
     postprocess,
   });

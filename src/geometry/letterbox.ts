@@ -5,6 +5,7 @@
 import { invalidParameter } from '../errors.js';
 import type { Size } from '../types.js';
 import { resizeBilinearU8, type PixelImage } from './resize.js';
+import { resizePilBilinear } from './resize-pil.js';
 
 /** Python 3 round(): half to even on the exact double value (round(0.5) = 0, round(1.5) = 2). */
 export function pythonRound(value: number): number {
@@ -99,8 +100,27 @@ export interface ShortSideGeometry {
   readonly scaleY: number;
 }
 
-/** How the scaled size becomes integer: the zoo sample truncates (int()), some exporters round. */
-export type SizeRounding = 'floor' | 'round';
+/**
+ * How the scaled size becomes integer: the zoo sample truncates (int()), some exporters round
+ * (Python round), and detectron2's ResizeShortestEdge scales the short side first, then the long
+ * side if it is over the cap, and rounds half up (int(x + 0.5)).
+ */
+export const SIZE_ROUNDINGS = Object.freeze(['floor', 'round', 'detectron2'] as const);
+export type SizeRounding = (typeof SIZE_ROUNDINGS)[number];
+
+/** ResizeShortestEdge.get_output_shape, in its operation order. */
+function detectron2Size(original: Size, shortEdge: number, maxSize: number): Size {
+  const { width: w, height: h } = original;
+  const scale = shortEdge / Math.min(h, w);
+  let newH = h < w ? shortEdge : scale * h;
+  let newW = h < w ? scale * w : shortEdge;
+  if (Math.max(newH, newW) > maxSize) {
+    const rescale = maxSize / Math.max(newH, newW);
+    newH *= rescale;
+    newW *= rescale;
+  }
+  return { width: Math.max(1, Math.trunc(newW + 0.5)), height: Math.max(1, Math.trunc(newH + 0.5)) };
+}
 
 /**
  * @param fixed a graph with static input dims takes only that size: the scale also fits the image
@@ -126,10 +146,10 @@ export function shortSideGeometry(
   if (fixed !== undefined) scale = Math.min(scale, fixed.width / original.width, fixed.height / original.height);
   // Same expression order as Python's int(ratio * size) so float results agree bit for bit.
   const toInteger = rounding === 'round' ? pythonRound : Math.floor;
-  const resized = {
-    width: Math.max(1, toInteger(scale * original.width)),
-    height: Math.max(1, toInteger(scale * original.height)),
-  };
+  const resized =
+    rounding === 'detectron2' && fixed === undefined
+      ? detectron2Size(original, minSize, maxSize)
+      : { width: Math.max(1, toInteger(scale * original.width)), height: Math.max(1, toInteger(scale * original.height)) };
   const padded = fixed
     ? sizeOf(fixed)
     : { width: Math.ceil(resized.width / divisor) * divisor, height: Math.ceil(resized.height / divisor) * divisor };
@@ -143,6 +163,13 @@ export function shortSideGeometry(
   });
 }
 
+/**
+ * The two bilinear resizes models were trained with: 'bilinear' (OpenCV / torch interpolate, no
+ * antialias) and 'pil-bilinear' (Pillow's antialiased fixed-point resample, detectron2's).
+ */
+export const INTERPOLATIONS = Object.freeze(['bilinear', 'pil-bilinear'] as const);
+export type Interpolation = (typeof INTERPOLATIONS)[number];
+
 /** Resizes an RGB image by the short-side rule; padding is left to the caller (it pads after normalising). */
 export function resizeToShortSide(
   image: PixelImage,
@@ -151,9 +178,11 @@ export function resizeToShortSide(
   divisor = 32,
   fixed?: Size,
   rounding: SizeRounding = 'floor',
+  interpolation: Interpolation = 'bilinear',
 ): { data: Uint8Array; geometry: ShortSideGeometry } {
   const geometry = shortSideGeometry(image, minSize, maxSize, divisor, fixed, rounding);
-  return { data: resizeBilinearU8(image, geometry.resized), geometry };
+  const resize = interpolation === 'pil-bilinear' ? resizePilBilinear : resizeBilinearU8;
+  return { data: resize(image, geometry.resized), geometry };
 }
 
 /** In place: flat xyxy boxes [N*4] in network input px -> original px (per-axis), clipped. */

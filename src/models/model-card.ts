@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { MaskserveError } from '../errors.js';
+import { CHANNEL_ORDERS } from '../adapters/normalise.js';
+import { INTERPOLATIONS, SIZE_ROUNDINGS } from '../geometry/letterbox.js';
 import type { ModelCard } from '../types.js';
 
 const positiveInteger = Type.Integer({ minimum: 1 });
@@ -21,7 +23,15 @@ const EXPECTED: Readonly<Record<string, string>> = Object.freeze({
   stride: 'a positive integer',
   license: 'a string',
   description: 'a string',
+  inputFormat: 'one of RGB, BGR',
+  pixelMean: 'a list of 3 numbers',
+  pixelStd: 'a list of 3 non-zero numbers',
+  interpolation: 'one of bilinear, pil-bilinear',
+  resizeRounding: 'one of floor, round, detectron2',
 });
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+const triple = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 
 export const ModelCardSchema = Type.Object(
   {
@@ -35,6 +45,11 @@ export const ModelCardSchema = Type.Object(
     stride: Type.Optional(positiveInteger),
     license: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
+    inputFormat: Type.Optional(literals(CHANNEL_ORDERS)),
+    pixelMean: Type.Optional(triple),
+    pixelStd: Type.Optional(triple),
+    interpolation: Type.Optional(literals(INTERPOLATIONS)),
+    resizeRounding: Type.Optional(literals(SIZE_ROUNDINGS)),
   },
   { additionalProperties: true },
 );

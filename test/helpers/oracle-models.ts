@@ -3,7 +3,7 @@
 // adapter must make of them. The image input is consumed as `0 * ReduceSum(image)` added to one
 // output, so onnxruntime checks the feed's rank and type like a real model would, while any
 // height/width is accepted (symbolic dims).
-import { constantNode, float32Tensor, int64Tensor, writeModel, type NodeSpec } from './onnx-writer.js';
+import { constantNode, float32Tensor, int64Tensor, writeModel, type NodeSpec } from '../../src/onnx/writer.js';
 
 export const MASK_RCNN_MASK_SIZE = 28;
 

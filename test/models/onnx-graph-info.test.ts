@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readGraphInfo } from '../../src/models/onnx-graph-info.js';
-import { encodeVarint, float32Tensor, int64Tensor, ProtoWriter, writeModel } from '../helpers/onnx-writer.js';
+import { encodeVarint, float32Tensor, int64Tensor, ProtoWriter, writeModel } from '../../src/onnx/writer.js';
 import { buildMaskRcnnOracle, buildYoloSegOracle, rectMask28 } from '../helpers/oracle-models.js';
 import { tempModels, type TempModels } from '../runtime/test-graphs.js';
 

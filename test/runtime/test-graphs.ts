@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constantNode, float32Tensor, int64Tensor, writeModel } from '../helpers/onnx-writer.js';
+import { constantNode, float32Tensor, int64Tensor, writeModel } from '../../src/onnx/writer.js';
 
 export interface TempModels {
   readonly dir: string;

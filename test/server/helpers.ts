@@ -11,7 +11,7 @@ import { loadModel, type LoadedModel } from '../../src/pipeline.js';
 import { createInferencePool, type InferencePool } from '../../src/runtime/worker-pool.js';
 import { buildApp, type BuildAppOptions } from '../../src/server/app.js';
 import { loadServerConfig, type ServerConfig } from '../../src/server/config.js';
-import { constantNode, float32Tensor, int64Tensor, writeModel } from '../helpers/onnx-writer.js';
+import { constantNode, float32Tensor, int64Tensor, writeModel } from '../../src/onnx/writer.js';
 import { buildMaskRcnnOracle, rectMask28 } from '../helpers/oracle-models.js';
 
 export const TMP_PREFIX = 'maskserve-server-test-';

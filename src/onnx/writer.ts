@@ -1,6 +1,8 @@
-// A tiny ONNX ModelProto writer for tests: hand-encoded protobuf, enough for graphs built from
-// Constant/Add/Mul/MatMul/ReduceSum nodes, float32/int64 initializers, static or symbolic dims and
-// metadata_props. onnxruntime-node 1.30 loads what it writes (ir_version 8, opset 13 by default).
+// The one ONNX ModelProto writer of the project (the converter's graphs and the tests' oracle
+// graphs): hand-encoded protobuf for nodes, attributes, float32/int64 initializers, static or
+// symbolic dims and metadata_props. onnxruntime-node 1.30 loads what it writes (ir_version 8,
+// opset 13 by default). Nested messages are kept as lists of parts, never re-copied, so a 200 MB
+// model is assembled once, or streamed to a file with `modelChunks`.
 //
 // Field numbers (onnx.proto): ModelProto ir_version=1 producer_name=2 graph=7 opset_import=8
 // metadata_props=14; GraphProto node=1 name=2 initializer=5 input=11 output=12; NodeProto input=1
@@ -8,7 +10,7 @@
 // ints=8 type=20; TensorProto dims=1 data_type=2 name=8 raw_data=9; ValueInfoProto name=1 type=2;
 // TypeProto tensor_type=1; TypeProto.Tensor elem_type=1 shape=2; TensorShapeProto dim=1;
 // Dimension dim_value=1 dim_param=2; OperatorSetIdProto domain=1 version=2; StringStringEntry key=1 value=2.
-import type { TensorType } from '../../src/types.js';
+import type { TensorType } from '../types.js';
 
 export type Dim = number | string;
 
@@ -73,6 +75,15 @@ export const DATA_TYPE_CODES: Readonly<Record<TensorType, number>> = Object.free
 const ATTRIBUTE_TYPES = Object.freeze({ float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 });
 
 export function writeModel(spec: ModelSpec): Uint8Array {
+  return encodeModel(spec).finish();
+}
+
+/** The encoded model as a list of buffers (their concatenation is the file), for large models. */
+export function modelChunks(spec: ModelSpec): readonly Uint8Array[] {
+  return encodeModel(spec).parts();
+}
+
+function encodeModel(spec: ModelSpec): ProtoWriter {
   const model = new ProtoWriter();
   model.varint(1, spec.irVersion ?? 8);
   model.string(2, spec.producerName ?? 'maskserve-tests');
@@ -81,7 +92,7 @@ export function writeModel(spec: ModelSpec): Uint8Array {
   for (const [key, value] of Object.entries(spec.metadata ?? {})) {
     model.message(14, new ProtoWriter().string(1, key).string(2, value));
   }
-  return model.finish();
+  return model;
 }
 
 function encodeGraph(spec: ModelSpec): ProtoWriter {
@@ -149,7 +160,7 @@ function encodeValueInfo(value: ValueSpec): ProtoWriter {
 
 /** Appends protobuf fields; `finish()` joins them. */
 export class ProtoWriter {
-  private readonly parts: Uint8Array[] = [];
+  private readonly chunks: Uint8Array[] = [];
   private size = 0;
 
   get length(): number {
@@ -181,8 +192,16 @@ export class ProtoWriter {
     return this.bytes(field, new TextEncoder().encode(value));
   }
 
+  /** Embeds another writer's parts by reference (no copy). */
   message(field: number, value: ProtoWriter): this {
-    return this.bytes(field, value.finish());
+    this.tag(field, 2);
+    this.push(encodeVarint(value.size));
+    for (const part of value.chunks) this.push(part);
+    return this;
+  }
+
+  parts(): readonly Uint8Array[] {
+    return this.chunks;
   }
 
   /** Raw bytes, e.g. a deliberately malformed tail in tests. */
@@ -194,7 +213,7 @@ export class ProtoWriter {
   finish(): Uint8Array {
     const out = new Uint8Array(this.size);
     let offset = 0;
-    for (const part of this.parts) {
+    for (const part of this.chunks) {
       out.set(part, offset);
       offset += part.length;
     }
@@ -206,7 +225,7 @@ export class ProtoWriter {
   }
 
   private push(part: Uint8Array): void {
-    this.parts.push(part);
+    this.chunks.push(part);
     this.size += part.length;
   }
 }

@@ -1,0 +1,255 @@
+"""detectron2 as the oracle for maskserve's converter (tests and bench only; never at run time).
+
+Run with Debian's Python and the PYTHONPATH that ../shared/reference/setup-detectron2.sh prints:
+
+  make     build a seeded random-weight Mask R-CNN with detectron2, rescaled so activations stay of
+           order 1 and the outputs are diverse, and save it in both checkpoint forms (zoo .pkl and a
+           training-style .pth written by DetectionCheckpointer) with its config.yaml
+  predict  run detectron2's DefaultPredictor on raw RGB images (the exact pixels maskserve decoded)
+           and write the instances as JSON with COCO RLE masks; --repeat times it
+"""
+import argparse
+import json
+import os
+import pickle
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(int(os.environ.get("REFERENCE_THREADS", "2")))
+
+from detectron2.checkpoint import DetectionCheckpointer  # noqa: E402
+from detectron2.config import get_cfg  # noqa: E402
+from detectron2.engine import DefaultPredictor  # noqa: E402
+from detectron2.layers import FrozenBatchNorm2d  # noqa: E402
+from detectron2.modeling import build_model  # noqa: E402
+import pycocotools.mask as mask_util  # noqa: E402
+
+ARCHS = {
+    # depth, groups, width per group, stride in 1x1, pixel std (the zoo's configs)
+    "r50": dict(DEPTH=50, NUM_GROUPS=1, WIDTH_PER_GROUP=64, STRIDE_IN_1X1=True, PIXEL_STD=[1.0, 1.0, 1.0]),
+    "r101": dict(DEPTH=101, NUM_GROUPS=1, WIDTH_PER_GROUP=64, STRIDE_IN_1X1=True, PIXEL_STD=[1.0, 1.0, 1.0]),
+    "x101": dict(DEPTH=101, NUM_GROUPS=32, WIDTH_PER_GROUP=8, STRIDE_IN_1X1=False, PIXEL_STD=[57.375, 57.120, 58.395]),
+}
+
+BASE_YAML = """MODEL:
+  META_ARCHITECTURE: "GeneralizedRCNN"
+  BACKBONE:
+    NAME: "build_resnet_fpn_backbone"
+  RESNETS:
+    OUT_FEATURES: ["res2", "res3", "res4", "res5"]
+  FPN:
+    IN_FEATURES: ["res2", "res3", "res4", "res5"]
+  ANCHOR_GENERATOR:
+    SIZES: [[32], [64], [128], [256], [512]]
+    ASPECT_RATIOS: [[0.5, 1.0, 2.0]]
+  RPN:
+    IN_FEATURES: ["p2", "p3", "p4", "p5", "p6"]
+    PRE_NMS_TOPK_TEST: 1000
+    POST_NMS_TOPK_TEST: 1000
+  ROI_HEADS:
+    NAME: "StandardROIHeads"
+    IN_FEATURES: ["p2", "p3", "p4", "p5"]
+  ROI_BOX_HEAD:
+    NAME: "FastRCNNConvFCHead"
+    NUM_FC: 2
+    POOLER_RESOLUTION: 7
+  ROI_MASK_HEAD:
+    NAME: "MaskRCNNConvUpsampleHead"
+    NUM_CONV: 4
+    POOLER_RESOLUTION: 14
+VERSION: 2
+"""
+
+
+def child_yaml(arch, classes, min_size, input_format):
+    a = ARCHS[arch]
+    lines = [
+        '_BASE_: "base/Base-RCNN-FPN.yaml"',
+        "MODEL:",
+        "  MASK_ON: True",
+        f"  PIXEL_STD: {a['PIXEL_STD']}",
+        "  RESNETS:",
+        f"    DEPTH: {a['DEPTH']}",
+        f"    NUM_GROUPS: {a['NUM_GROUPS']}",
+        f"    WIDTH_PER_GROUP: {a['WIDTH_PER_GROUP']}",
+        f"    STRIDE_IN_1X1: {a['STRIDE_IN_1X1']}",
+        "  ROI_HEADS:",
+        f"    NUM_CLASSES: {classes}",
+        "INPUT:",
+        f"  MIN_SIZE_TEST: {min_size}",
+        f'  FORMAT: "{input_format}"',
+    ]
+    if input_format == "RGB":
+        lines.insert(3, "  PIXEL_MEAN: [123.675, 116.28, 103.53]")
+    return "\n".join(lines) + "\n"
+
+
+def load_cfg(path):
+    cfg = get_cfg()
+    cfg.merge_from_file(path)
+    cfg.MODEL.DEVICE = "cpu"
+    cfg.MODEL.WEIGHTS = ""
+    return cfg
+
+
+def read_rgb(path, width, height):
+    data = np.fromfile(path, dtype=np.uint8)
+    return data.reshape(height, width, 3)
+
+
+def calibration_image(path):
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].copy()  # BGR like cv2.imread
+
+
+@torch.no_grad()
+def rescale(model, cfg, image_bgr, seed):
+    """Data-dependent init on one photo: every FrozenBN is set from its input's statistics and gets a
+    random affine, every other conv/linear is rescaled to unit output std, then the predictors get
+    the spread that makes scores, boxes and masks diverse."""
+    gen = torch.Generator().manual_seed(seed)
+    targets = {
+        "proposal_generator.rpn_head.objectness_logits": 3.0,
+        "proposal_generator.rpn_head.anchor_deltas": 0.25,
+        "roi_heads.box_predictor.cls_score": 3.5,
+        "roi_heads.box_predictor.bbox_pred": 1.0,
+        "roi_heads.mask_head.predictor": 3.0,
+    }
+    hooks = []
+    done = set()
+    for name, module in model.named_modules():
+        if isinstance(module, FrozenBatchNorm2d):
+            def bn_pre(mod, inputs, name=name):
+                if name in done:
+                    return
+                done.add(name)
+                x = inputs[0]
+                mod.running_mean.copy_(x.mean(dim=(0, 2, 3)))
+                mod.running_var.copy_(x.var(dim=(0, 2, 3)) + 1e-3)
+                n = mod.weight.shape[0]
+                mod.weight.copy_(0.6 + 0.8 * torch.rand(n, generator=gen))
+                mod.bias.copy_(0.3 * torch.randn(n, generator=gen))
+
+            hooks.append(module.register_forward_pre_hook(bn_pre))
+        elif isinstance(module, (torch.nn.Conv2d, torch.nn.Linear, torch.nn.ConvTranspose2d)) and getattr(module, "norm", None) is None:
+            if module.bias is None:
+                continue
+
+            def unit(mod, inputs, output, name=name):
+                if name in done:
+                    return output
+                done.add(name)
+                if output.numel() < 2:
+                    return output
+                target = targets.get(name, 1.0)
+                std = float(output.std()) or 1.0
+                factor = target / std
+                # detectron2's Conv2d may apply its ReLU inside: then only scale (relu(a*y) = a*relu(y)).
+                if getattr(mod, "activation", None) is not None:
+                    mean = torch.zeros(output.shape[1])
+                else:
+                    mean = output.mean(dim=tuple(i for i in range(output.dim()) if i != 1))
+                mod.weight.mul_(factor)
+                mod.bias.sub_(mean).mul_(factor)
+                shape = [1] * output.dim()
+                shape[1] = -1
+                return (output - mean.view(shape)) * factor
+
+            hooks.append(module.register_forward_hook(unit))
+    model.eval()
+    h, w = image_bgr.shape[:2]
+    predictor_input = torch.as_tensor(image_bgr.astype("float32").transpose(2, 0, 1))
+    if cfg.INPUT.FORMAT == "RGB":
+        predictor_input = predictor_input.flip(0)
+    model([{"image": predictor_input, "height": h, "width": w}])
+    for hook in hooks:
+        hook.remove()
+
+
+def cmd_make(args):
+    os.makedirs(os.path.join(args.out_dir, "base"), exist_ok=True)
+    base = os.path.join(args.out_dir, "base", "Base-RCNN-FPN.yaml")
+    with open(base, "w") as f:
+        f.write(BASE_YAML)
+    child = os.path.join(args.out_dir, "config-base.yaml")
+    with open(child, "w") as f:
+        f.write(child_yaml(args.arch, args.classes, args.min_size, args.format))
+    cfg = load_cfg(child)
+    with open(os.path.join(args.out_dir, "config.yaml"), "w") as f:
+        f.write(cfg.dump())
+    torch.manual_seed(args.seed)
+    model = build_model(cfg)
+    rescale(model, cfg, calibration_image(args.calibration), args.seed)
+    state = model.state_dict()
+    # Training output: DetectionCheckpointer with optimizer + scheduler state, like DefaultTrainer.
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[10, 20])
+    checkpointer = DetectionCheckpointer(model, args.out_dir, optimizer=optimizer, scheduler=scheduler)
+    checkpointer.save("model_final", iteration=args.iterations)
+    # Model zoo form: pickle of numpy arrays.
+    zoo = {"model": {k: v.detach().cpu().numpy() for k, v in state.items()}, "__author__": "maskserve parity test"}
+    with open(os.path.join(args.out_dir, "model_final.pkl"), "wb") as f:
+        pickle.dump(zoo, f, protocol=args.pickle_protocol)
+    print(json.dumps({"config": child, "dump": os.path.join(args.out_dir, "config.yaml"), "tensors": len(state)}))
+
+
+def instances_json(outputs):
+    inst = outputs["instances"].to("cpu")
+    boxes = inst.pred_boxes.tensor.numpy().tolist()
+    scores = inst.scores.numpy().tolist()
+    classes = inst.pred_classes.numpy().tolist()
+    masks = inst.pred_masks.numpy().astype(np.uint8)
+    result = []
+    for i in range(len(scores)):
+        rle = mask_util.encode(np.asfortranarray(masks[i]))
+        result.append({"box": boxes[i], "score": scores[i], "classId": classes[i], "mask": {"size": rle["size"], "counts": rle["counts"].decode("ascii")}})
+    return result
+
+
+def cmd_predict(args):
+    cfg = load_cfg(args.config)
+    cfg.MODEL.WEIGHTS = args.weights
+    predictor = DefaultPredictor(cfg)
+    images = json.loads(open(args.images).read())
+    out = []
+    for image in images:
+        rgb = read_rgb(image["path"], image["width"], image["height"])
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        times = []
+        outputs = None
+        for _ in range(max(1, args.repeat)):
+            start = time.perf_counter()
+            outputs = predictor(bgr)
+            times.append((time.perf_counter() - start) * 1000)
+        out.append({"path": image["path"], "instances": instances_json(outputs), "timesMs": times})
+    json.dump(out, sys.stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    make = sub.add_parser("make")
+    make.add_argument("--arch", choices=sorted(ARCHS), required=True)
+    make.add_argument("--classes", type=int, default=80)
+    make.add_argument("--seed", type=int, default=1)
+    make.add_argument("--min-size", type=int, default=800)
+    make.add_argument("--format", choices=["BGR", "RGB"], default="BGR")
+    make.add_argument("--iterations", type=int, default=1234)
+    make.add_argument("--pickle-protocol", type=int, default=pickle.DEFAULT_PROTOCOL)
+    make.add_argument("--calibration", required=True)
+    make.add_argument("--out-dir", required=True)
+    predict = sub.add_parser("predict")
+    predict.add_argument("--config", required=True)
+    predict.add_argument("--weights", required=True)
+    predict.add_argument("--images", required=True, help="JSON list of {path, width, height} raw RGB files")
+    predict.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    {"make": cmd_make, "predict": cmd_predict}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
