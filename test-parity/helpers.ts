@@ -157,10 +157,15 @@ export interface Tolerances {
   readonly box: number;
   readonly score: number;
   readonly maskIou: number;
+  /**
+   * Scores this close to a cut (the last of DETECTIONS_PER_IMAGE kept, or SCORE_THRESH_TEST) are
+   * float-level ties: which of two such candidates survives the cut is not defined by either side.
+   */
+  readonly cutBand: number;
 }
 
 /** The issue's parity bar: same class, box within 1 px, score within 0.01, mask IoU >= 0.95. */
-export const PARITY: Tolerances = Object.freeze({ box: 1, score: 0.01, maskIou: 0.95 });
+export const PARITY: Tolerances = Object.freeze({ box: 1, score: 0.01, maskIou: 0.95, cutBand: 0.001 });
 
 export interface Comparison {
   readonly matched: number;
@@ -170,6 +175,8 @@ export interface Comparison {
   readonly missing: { score: number; classId: number; reason: string }[];
   /** Our instances that matched nothing. */
   readonly extra: { score: number; classId: number }[];
+  /** Unmatched instances on either side that sit within `cutBand` of a cut (not failures). */
+  readonly atCut: { score: number; classId: number; side: 'reference' | 'ours' }[];
   readonly worst: { box: number; score: number; maskIou: number };
   readonly classes: number;
 }
@@ -178,7 +185,12 @@ export interface Comparison {
  * Greedy one-to-one matching in score order: a reference instance matches an unused maskserve
  * instance of the same class whose box corners are all within `box` px.
  */
-export function compare(reference: readonly ReferenceInstance[], ours: Instances, tolerances: Tolerances = PARITY): Comparison {
+export function compare(
+  reference: readonly ReferenceInstance[],
+  ours: Instances,
+  cuts: { readonly detectionsPerImage: number; readonly scoreThreshold: number },
+  tolerances: Tolerances = PARITY,
+): Comparison {
   // Our classIds include the background at 0; detectron2's are 0-based without it.
   const used = new Uint8Array(ours.scores.length);
   const missing: Comparison['missing'] = [];
@@ -213,8 +225,24 @@ export function compare(reference: readonly ReferenceInstance[], ours: Instances
     worst.score = Math.max(worst.score, scoreError);
     worst.maskIou = Math.min(worst.maskIou, iou);
   }
-  const extra = Array.from(used, (u, j) => ({ u, j }))
+  const unmatchedOurs = Array.from(used, (u, j) => ({ u, j }))
     .filter(({ u }) => !u)
     .map(({ j }) => ({ score: ours.scores[j], classId: ours.classIds[j] - 1 }));
-  return { matched, reference: reference.length, ours: ours.scores.length, missing, extra, worst, classes: new Set(reference.map((r) => r.classId)).size };
+  const boundaries = [cuts.scoreThreshold];
+  if (reference.length >= cuts.detectionsPerImage) boundaries.push(Math.min(...reference.map((r) => r.score)));
+  const nearCut = (score: number) => boundaries.some((b) => Math.abs(score - b) <= tolerances.cutBand);
+  const atCut = [
+    ...missing.filter((m) => nearCut(m.score)).map((m) => ({ score: m.score, classId: m.classId, side: 'reference' as const })),
+    ...unmatchedOurs.filter((e) => nearCut(e.score)).map((e) => ({ ...e, side: 'ours' as const })),
+  ];
+  return {
+    matched,
+    reference: reference.length,
+    ours: ours.scores.length,
+    missing: missing.filter((m) => !nearCut(m.score)),
+    extra: unmatchedOurs.filter((e) => !nearCut(e.score)),
+    atCut,
+    worst,
+    classes: new Set(reference.map((r) => r.classId)).size,
+  };
 }

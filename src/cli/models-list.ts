@@ -1,6 +1,6 @@
 // `maskserve models list`: the catalog plus the demo model, with what is on this machine.
 import { stat } from 'node:fs/promises';
-import { cacheStatus, modelCacheDir, type CacheState } from '../models/cache.js';
+import { cacheStatus, modelCacheDir, recordedCheckpointSha256, type CacheState } from '../models/cache.js';
 import { CATALOG_IDS, catalogEntry } from '../models/catalog.js';
 import { DEMO_MODEL_ID, DEMO_MODEL_PATH } from '../models/resolve.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -29,13 +29,14 @@ export async function listModels(env: Readonly<Record<string, string | undefined
     rows.push({
       id,
       family: entry.family,
-      bytes: entry.bytes,
+      // A detectron2 entry's size and sha256 are known once it has been downloaded (and converted).
+      bytes: entry.kind === 'onnx' ? entry.bytes : status.state === 'ready' ? status.bytes : null,
       state: status.state,
       path: status.path,
       license: entry.license,
       boxMap: entry.accuracy.boxMap,
       maskMap: entry.accuracy.maskMap ?? null,
-      sha256: entry.sha256,
+      sha256: entry.kind === 'onnx' ? entry.sha256 : ((await recordedCheckpointSha256(status.path)) ?? null),
       url: entry.url,
       description: entry.description,
     });

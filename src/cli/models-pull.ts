@@ -1,7 +1,7 @@
 // `maskserve models pull ID`: download + verify into the cache, progress on stderr, path on stdout.
 import { MaskserveError } from '../errors.js';
 import { catalogEntry } from '../models/catalog.js';
-import { downloadModel } from '../models/download.js';
+import { pullModel } from '../models/pull.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { createByteProgress } from './progress.js';
 
@@ -18,13 +18,23 @@ export async function runModelsPull(id: string, flags: { mirror?: string }, io: 
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   try {
-    const path = await downloadModel(entry, {
+    let converted = false;
+    const path = await pullModel(entry, {
       ...(flags.mirror === undefined ? {} : { baseUrl: flags.mirror }),
       onProgress: (received, total) => progress.update(received, total),
+      onConvert: () => {
+        progress.stop();
+        converted = true;
+        io.stderr.write(`maskserve: converting ${id} to ONNX (detectron2 checkpoint, no Python needed)...\n`);
+      },
       signal: controller.signal,
     });
     progress.stop();
-    io.stderr.write(`maskserve: ${id} is ready (sha256 verified)\n`);
+    io.stderr.write(
+      converted
+        ? `maskserve: ${id} is ready (checkpoint sha256 recorded in its card and required from now on)\n`
+        : `maskserve: ${id} is ready (sha256 verified)\n`,
+    );
     io.stdout.write(`${path}\n`);
     return EXIT.OK;
   } catch (error) {

@@ -15,6 +15,8 @@ import { loadDetectron2Config, type Detectron2Settings } from './detectron2/conf
 
 export interface ConvertOptions {
   readonly checkpoint: string;
+  /** The checkpoint's name for the card (default: its file name). */
+  readonly sourceName?: string;
   /** A yaml path, or settings built in code (the catalog's zoo entries). */
   readonly config: string | { readonly settings: Detectron2Settings; readonly digest: string; readonly name: string };
   /** A file with one name per line, or a comma-separated list. */
@@ -84,7 +86,7 @@ async function writeAtomically(path: string, chunks: readonly Uint8Array[]): Pro
 
 export async function convertDetectron2(options: ConvertOptions): Promise<ConvertResult> {
   const warnings: string[] = [];
-  const checkpointName = basename(options.checkpoint);
+  const checkpointName = options.sourceName ?? basename(options.checkpoint);
   options.onStage?.('read');
   const config =
     typeof options.config === 'string'

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { CatalogEntry } from './catalog.js';
+import type { CatalogEntry, Detectron2CatalogEntry, OnnxCatalogEntry } from './catalog.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -77,6 +77,11 @@ export interface CacheCheckOptions {
 }
 
 export async function cacheStatus(entry: CatalogEntry, options: CacheCheckOptions = {}): Promise<CacheStatus> {
+  return entry.kind === 'detectron2' ? detectron2Status(entry, options) : verifiedFileStatus(entry, options);
+}
+
+/** A file with a published size and sha256 (the ONNX zoo's), checked as described above. */
+export async function verifiedFileStatus(entry: Pick<OnnxCatalogEntry, 'file' | 'bytes' | 'sha256'>, options: CacheCheckOptions = {}): Promise<CacheStatus> {
   const dir = options.cacheDir ?? modelCacheDir(options.env);
   const path = join(dir, entry.file);
   const size = await fileSize(path);
@@ -90,6 +95,31 @@ export async function cacheStatus(entry: CatalogEntry, options: CacheCheckOption
   if ((await sha256File(path)) !== entry.sha256) return { state: 'corrupt', path, bytes: size };
   await writeVerifiedMarker(path, entry.sha256);
   return { state: 'ready', path, bytes: size };
+}
+
+/**
+ * A zoo checkpoint is ready once converted: `<id>.onnx` with its card, whose source sha256 is the
+ * trust-on-first-use record. A download in progress or not yet converted counts as partial.
+ */
+async function detectron2Status(entry: Detectron2CatalogEntry, options: CacheCheckOptions): Promise<CacheStatus> {
+  const dir = options.cacheDir ?? modelCacheDir(options.env);
+  const path = join(dir, entry.onnxFile);
+  const size = await fileSize(path);
+  if (size !== undefined && (await recordedCheckpointSha256(path)) !== undefined) return { state: 'ready', path, bytes: size };
+  const source = join(dir, entry.file);
+  const partial = (await fileSize(partialPath(source))) ?? (await fileSize(source));
+  return { state: partial === undefined ? 'missing' : 'partial', path, bytes: partial ?? 0 };
+}
+
+/** The checkpoint sha256 a converted model's card records (`source.checkpointSha256`), if any. */
+export async function recordedCheckpointSha256(onnxPath: string): Promise<string | undefined> {
+  try {
+    const card = JSON.parse(await readFile(onnxPath.replace(/\.onnx$/i, '.json'), 'utf8')) as { source?: { checkpointSha256?: unknown } };
+    const sha = card.source?.checkpointSha256;
+    return typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the model can be used as is (verifying a hand-copied file once if needed). */

@@ -9,12 +9,12 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { ModelListing } from '../../src/cli/models-list.js';
 import type { ModelInfo } from '../../src/cli/models-info.js';
-import { CATALOG } from '../../src/models/catalog.js';
+import { CATALOG, type OnnxCatalogEntry } from '../../src/models/catalog.js';
 import { REPO_ROOT, childEnv, createWorkspace, maskserve, oneLine, type Workspace } from './helpers.js';
 
 /** The catalog size as a sparse file plus the verification marker: "downloaded" in no time. */
 async function fakeDownload(cacheDir: string, id: string): Promise<string> {
-  const entry = CATALOG[id];
+  const entry = CATALOG[id] as OnnxCatalogEntry;
   const path = join(cacheDir, entry.file);
   const handle = await open(path, 'w');
   await handle.truncate(entry.bytes);
@@ -104,7 +104,7 @@ describe('maskserve models', { concurrency: 3 }, () => {
   });
 
   it('pull resumes a partial download with a Range request, and Ctrl-C keeps the .part', async () => {
-    const total = CATALOG['mask-rcnn-r50-fpn-opset10'].bytes;
+    const total = (CATALOG['mask-rcnn-r50-fpn-opset10'] as OnnxCatalogEntry).bytes;
     const ranges: (string | undefined)[] = [];
     const host = createServer((req, res) => {
       ranges.push(req.headers.range);

@@ -5,7 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cacheStatus, cachedModelPath, isCached, modelCacheDir } from '../../src/models/cache.js';
-import type { CatalogEntry } from '../../src/models/catalog.js';
+import type { OnnxCatalogEntry } from '../../src/models/catalog.js';
 
 describe('modelCacheDir', () => {
   it('prefers MASKSERVE_CACHE_DIR, then $XDG_CACHE_HOME/maskserve, then ~/.cache/maskserve', () => {
@@ -24,7 +24,8 @@ describe('cache state', () => {
   const content = Buffer.from('pretend this is an onnx file');
   let dir: string;
   let env: Record<string, string>;
-  const entry = (overrides: Partial<CatalogEntry> = {}): CatalogEntry => ({
+  const entry = (overrides: Partial<OnnxCatalogEntry> = {}): OnnxCatalogEntry => ({
+    kind: 'onnx',
     id: 'tiny',
     url: 'https://example.invalid/tiny.onnx',
     file: 'tiny.onnx',

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CatalogEntry } from '../../src/models/catalog.js';
+import type { OnnxCatalogEntry } from '../../src/models/catalog.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -85,7 +85,7 @@ export function serveStatus(status: number): Handler {
 
 export interface Fixture {
   readonly payload: Buffer;
-  readonly entry: CatalogEntry;
+  readonly entry: OnnxCatalogEntry;
   readonly cacheDir: string;
   cleanup(): Promise<void>;
 }
@@ -94,7 +94,8 @@ export interface Fixture {
 export async function makeFixture(size = 3 * 1024 * 1024 + 123): Promise<Fixture> {
   const payload = randomBytes(size);
   const cacheDir = await mkdtemp(join(tmpdir(), 'maskserve-dl-'));
-  const entry: CatalogEntry = Object.freeze({
+  const entry: OnnxCatalogEntry = Object.freeze({
+    kind: 'onnx',
     id: 'test-model',
     url: 'https://example.invalid/test-model.onnx',
     file: 'test-model.onnx',

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MaskserveError } from '../../src/errors.js';
-import { CATALOG } from '../../src/models/catalog.js';
+import { CATALOG, type OnnxCatalogEntry } from '../../src/models/catalog.js';
 import { DEMO_MODEL_PATH, resolveModelSpec } from '../../src/models/resolve.js';
 
 /** A sparse file of the catalog size plus its verification marker: "downloaded" without 178 MB. */
 async function fakeDownload(dir: string, id: string): Promise<string> {
-  const entry = CATALOG[id];
+  const entry = CATALOG[id] as OnnxCatalogEntry;
   const path = join(dir, entry.file);
   const handle = await open(path, 'w');
   await handle.truncate(entry.bytes);
