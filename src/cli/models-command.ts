@@ -8,6 +8,22 @@ Examples:
   $ maskserve models list
   $ maskserve models pull mask-rcnn-r50-fpn
   $ maskserve models info demo
+  $ maskserve models convert output/model_final.pth --config output/config.yaml
+`;
+
+const CONVERT_HELP = `
+Converts a detectron2 Mask R-CNN checkpoint into an ONNX model plus its card (<out>.json), in
+TypeScript, without Python. Reads the model zoo's .pkl and training output .pth (torch.save zip);
+the checkpoint is unpickled with an allowlist (numpy/torch tensors and plain containers only),
+so an untrusted file cannot run code. The config is the yacs .yaml: a zoo config with its _BASE_
+files beside it, or the config.yaml a training run writes. Supported: GeneralizedRCNN with
+ResNet-50/101/152 or ResNeXt FPN backbones, StandardROIHeads with the FC box head and the
+conv-upsample mask head (see docs/detectron2.md). Anything else fails naming the config key.
+
+Examples:
+  $ maskserve models convert output/model_final.pth --config output/config.yaml --classes classes.txt
+  $ maskserve models convert model_final_f10217.pkl --config configs/COCO-InstanceSegmentation/mask_rcnn_R_50_FPN_3x.yaml
+  $ maskserve models convert model_final.pth --config config.yaml --classes cat,dog --out pets.onnx
 `;
 
 const LIST_HELP = `
@@ -44,8 +60,8 @@ Examples:
 export function registerModelsCommand(program: Command, context: CommandContext): void {
   const models = program
     .command('models')
-    .summary('list, download and inspect models')
-    .description('List, download and inspect segmentation models.')
+    .summary('list, download, convert and inspect models')
+    .description('List, download, convert and inspect segmentation models.')
     .addHelpText('after', GROUP_HELP + EXIT_CODES_HELP);
 
   models
@@ -67,6 +83,19 @@ export function registerModelsCommand(program: Command, context: CommandContext)
     .action(async (id: string, flags: { mirror?: string }) => {
       const { runModelsPull } = await import('./models-pull.js');
       context.exit(await runModelsPull(id, flags));
+    });
+
+  models
+    .command('convert')
+    .description('convert a detectron2 checkpoint (.pkl or .pth) into an ONNX model + card')
+    .argument('<checkpoint>', 'model_final.pth from training, or a model zoo .pkl')
+    .requiredOption('--config <yaml>', 'the detectron2 config (.yaml; _BASE_ resolved relative to it)')
+    .option('--classes <file|a,b,c>', 'class names: a file with one per line, or a comma list (default: COCO for 80 classes)')
+    .option('--out <model.onnx>', 'where to write the model (default: beside the checkpoint); the card goes beside it')
+    .addHelpText('after', CONVERT_HELP + EXIT_CODES_HELP)
+    .action(async (checkpoint: string, flags: { config: string; classes?: string; out?: string }) => {
+      const { runModelsConvert } = await import('./models-convert.js');
+      context.exit(await runModelsConvert(checkpoint, flags));
     });
 
   models
