@@ -5,7 +5,9 @@ import yauzl from 'yauzl';
 export async function readZipEntries(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true }, (error, file) => (error ? reject(error) : resolve(file))),
+    yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true }, (error, file) =>
+      error ? reject(new RangeError(`damaged zip archive: ${error.message}`)) : resolve(file),
+    ),
   );
   const entries = new Map<string, Uint8Array>();
   await new Promise<void>((resolve, reject) => {
