@@ -7,6 +7,7 @@ Run with Debian's Python and the PYTHONPATH that ../shared/reference/setup-detec
            training-style .pth written by DetectionCheckpointer) with its config.yaml
   predict  run detectron2's DefaultPredictor on raw RGB images (the exact pixels maskserve decoded)
            and write the instances as JSON with COCO RLE masks; --repeat times it
+  pil-resize  Pillow's BILINEAR resize of raw RGB images (what detectron2's ResizeTransform does)
 """
 import argparse
 import json
@@ -229,6 +230,17 @@ def cmd_predict(args):
     json.dump(out, sys.stdout)
 
 
+def cmd_pil_resize(args):
+    """Resizes raw RGB files with Pillow's BILINEAR (as detectron2 does) and writes the results."""
+    from PIL import Image
+
+    jobs = json.loads(open(args.jobs).read())
+    for job in jobs:
+        rgb = read_rgb(job["path"], job["width"], job["height"])
+        out = np.asarray(Image.fromarray(rgb).resize((job["outWidth"], job["outHeight"]), Image.BILINEAR))
+        out.astype(np.uint8).tofile(job["out"])
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -247,8 +259,10 @@ def main():
     predict.add_argument("--weights", required=True)
     predict.add_argument("--images", required=True, help="JSON list of {path, width, height} raw RGB files")
     predict.add_argument("--repeat", type=int, default=1)
+    resize = sub.add_parser("pil-resize")
+    resize.add_argument("--jobs", required=True, help="JSON list of {path, width, height, outWidth, outHeight, out}")
     args = parser.parse_args()
-    {"make": cmd_make, "predict": cmd_predict}[args.command](args)
+    {"make": cmd_make, "predict": cmd_predict, "pil-resize": cmd_pil_resize}[args.command](args)
 
 
 if __name__ == "__main__":
