@@ -1,5 +1,5 @@
 // Runs every test/**/*.test.ts with node's built-in runner (Node 20's --test takes no globs).
-// Usage: node scripts/run-tests.mjs [substring filter...]
+// Usage: node scripts/run-tests.mjs [--dir test-parity] [substring filter...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +12,11 @@ function listTests(dir) {
   });
 }
 
-const filters = process.argv.slice(2);
-const files = listTests('test')
+const args = process.argv.slice(2);
+const dirFlag = args.indexOf('--dir');
+const root = dirFlag >= 0 ? args.splice(dirFlag, 2)[1] : 'test';
+const filters = args;
+const files = listTests(root)
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
 if (files.length === 0) {
