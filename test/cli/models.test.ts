@@ -52,15 +52,23 @@ describe('maskserve models', { concurrency: 3 }, () => {
     assert.deepEqual(
       rows.map((row) => [row.id, row.state === 'bundled' ? 'missing' : row.state]),
       [
+        ['detectron2-mask-rcnn-r50-fpn-3x', 'missing'],
+        ['detectron2-mask-rcnn-r50-fpn-1x', 'missing'],
+        ['detectron2-mask-rcnn-r101-fpn-3x', 'missing'],
+        ['detectron2-mask-rcnn-x101-fpn-3x', 'missing'],
         ['mask-rcnn-r50-fpn', 'missing'],
         ['mask-rcnn-r50-fpn-int8', 'ready'],
         ['mask-rcnn-r50-fpn-opset10', 'partial'],
         ['demo', 'missing'],
       ],
     );
-    assert.equal(rows[1].path, cachedPath);
-    assert.equal(rows[0].boxMap, 0.361);
-    assert.equal(rows[0].license, 'Apache-2.0 (ONNX Model Zoo)');
+    const row = (id: string) => rows.find((r) => r.id === id);
+    assert.equal(row('mask-rcnn-r50-fpn-int8')?.path, cachedPath);
+    assert.equal(row('mask-rcnn-r50-fpn')?.boxMap, 0.361);
+    assert.equal(row('mask-rcnn-r50-fpn')?.license, 'Apache-2.0 (ONNX Model Zoo)');
+    // A detectron2 entry's size and sha256 are known only once it is pulled (trust on first use).
+    assert.deepEqual([row('detectron2-mask-rcnn-r50-fpn-3x')?.bytes, row('detectron2-mask-rcnn-r50-fpn-3x')?.sha256], [null, null]);
+    assert.equal(row('detectron2-mask-rcnn-r50-fpn-3x')?.maskMap, 0.372);
   });
 
   it('list prints a table with sizes, states and the cache directory', async () => {

@@ -56,7 +56,7 @@ describe('model errors exit 3 (subprocess)', { concurrency: 3 }, () => {
   it('an unknown model names the catalog ids', async () => {
     const result = await maskserve(['predict', 'a.jpg', '--model', 'mask-rcnn-x101']);
     assert.equal(result.code, 3);
-    assert.match(oneLine(result.stderr), /Unknown model "mask-rcnn-x101": expected demo, one of mask-rcnn-r50-fpn, .*existing \.onnx file/);
+    assert.match(oneLine(result.stderr), /Unknown model "mask-rcnn-x101": expected demo, one of detectron2-mask-rcnn-r50-fpn-3x, .*mask-rcnn-r50-fpn, .*existing \.onnx file/);
   });
 
   it('a catalog model that is not downloaded says how to pull it', async () => {
