@@ -42,8 +42,8 @@ export function describeOutputs(outputs: Record<string, TensorData>): string {
   return entries.map(([name, t]) => describeValue({ name, type: t.type, dims: t.dims })).join(', ');
 }
 
-/** IEEE half -> float: fp16 exports hand back raw Uint16Array bits. */
-function halfToFloat(bits: number): number {
+/** IEEE half -> float: fp16 exports hand back raw Uint16Array bits (and checkpoints store them). */
+export function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;
