@@ -158,11 +158,15 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
     sorted.forEach((i, k) => scaled.set(out.boxes.subarray(i * 4, i * 4 + 4), k * 4));
     shortSideBoxesToOriginal(meta, scaled);
     // detectron2's detector_postprocess: boxes empty after scaling and clipping are dropped.
-    const isNonEmpty = (k: number) => scaled[k * 4 + 2] > scaled[k * 4] && scaled[k * 4 + 3] > scaled[k * 4 + 1];
-    const rows = sorted.map((_, k) => k).filter(isNonEmpty);
-    const byScore = rows.map((k) => sorted[k]);
-    const boxes = new Float32Array(rows.length * 4);
-    rows.forEach((k, j) => boxes.set(scaled.subarray(k * 4, k * 4 + 4), j * 4));
+    const byScore: number[] = [];
+    const nonEmpty = new Float32Array(scaled.length);
+    sorted.forEach((i, k) => {
+      const box = scaled.subarray(k * 4, k * 4 + 4);
+      if (!(box[2] > box[0] && box[3] > box[1])) return;
+      nonEmpty.set(box, byScore.length * 4);
+      byScore.push(i);
+    });
+    const boxes = nonEmpty.subarray(0, byScore.length * 4);
     const order = options.agnosticNms
       ? Array.from(nms(boxes, byScore.map((i) => out.scores[i]), options.iouThreshold, { maxDetections: options.maxDetections }))
       : byScore.slice(0, options.maxDetections).map((_, k) => k);

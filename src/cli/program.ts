@@ -1,13 +1,13 @@
 // The `maskserve` command tree. Building it has no side effects; src/cli.ts parses argv with it
 // and turns the outcome into an exit code. Each command lives in its own file and loads its
 // heavy dependencies only when it runs.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerEvalCommand } from './eval-command.js';
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerPredictCommand } from './predict-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { MASKSERVE_VERSION } from '../version.js';
 
 export interface CommandContext {
   /** Commands report how they ended; a command that never calls it (serve) keeps the process alive. */
@@ -21,7 +21,6 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const ROOT_HELP = `
 Run \`maskserve <command> --help\` for a command's options and examples.
@@ -38,7 +37,7 @@ Environment:
 export function buildProgram(context: CommandContext, io: CliIo): Command {
   const program = new Command('maskserve')
     .description('Instance segmentation: class, score, box and pixel mask for every object in a photo.')
-    .version(VERSION, '-V, --version')
+    .version(MASKSERVE_VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => (io.stdout ?? process.stdout).write(text),

@@ -9,6 +9,7 @@ import { MaskserveError } from '../errors.js';
 import { modelCardPath } from '../models/model-card.js';
 import { modelChunks } from '../onnx/writer.js';
 import type { ModelCard } from '../types.js';
+import { MASKSERVE_VERSION } from '../version.js';
 import { parseCheckpoint, type CheckpointForm } from './checkpoint.js';
 import { buildDetectron2Graph } from './detectron2/build.js';
 import { loadDetectron2Config, type Detectron2Settings } from './detectron2/config.js';
@@ -34,8 +35,6 @@ export interface ConvertResult {
   readonly card: ModelCard;
   readonly warnings: readonly string[];
 }
-
-const VERSION = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Class names (without background) for a K-class checkpoint; `spec` is a file path or a comma list. */
 export async function resolveClassNames(spec: string | undefined, count: number): Promise<{ names: string[]; warning?: string }> {
@@ -142,7 +141,7 @@ export async function convertDetectron2(options: ConvertOptions): Promise<Conver
       config: config.name,
       configSha256: config.digest,
       ...(checkpoint.extras.iteration !== undefined ? { iteration: checkpoint.extras.iteration } : {}),
-      convertedBy: `maskserve ${VERSION}`,
+      convertedBy: `maskserve ${MASKSERVE_VERSION}`,
     },
   };
   options.onStage?.('write');
