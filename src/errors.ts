@@ -18,6 +18,7 @@ export const ERRORS = Object.freeze({
   MODEL_NOT_AVAILABLE: { status: 503, title: 'Model not available' },
   DOWNLOAD_FAILED: { status: 502, title: 'Model download failed' },
   CHECKSUM_MISMATCH: { status: 502, title: 'Model checksum mismatch' },
+  MODEL_NOT_QUANTIZABLE: { status: 422, title: 'Model cannot be quantized' },
   // Load
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   QUEUE_FULL: { status: 503, title: 'Server busy' },

@@ -57,10 +57,12 @@ export interface MakeOptions {
   readonly minSize?: number;
   readonly format?: 'BGR' | 'RGB';
   readonly pickleProtocol?: number;
+  /** Scale of each residual branch's last BN (reference.py --residual-gain; < 1 gives a stable, trained-like network). */
+  readonly residualGain?: number;
 }
 
 export async function makeReferenceModel(root: string, options: MakeOptions): Promise<ReferenceModel> {
-  const dir = join(root, `${options.arch}-${options.classes ?? 80}-${options.format ?? 'BGR'}`);
+  const dir = join(root, `${options.arch}-${options.classes ?? 80}-${options.format ?? 'BGR'}${options.residualGain === undefined ? '' : `-gain${options.residualGain}`}`);
   await mkdir(dir, { recursive: true });
   await reference([
     'make',
@@ -70,6 +72,7 @@ export async function makeReferenceModel(root: string, options: MakeOptions): Pr
     '--min-size', String(options.minSize ?? 800),
     '--format', options.format ?? 'BGR',
     '--pickle-protocol', String(options.pickleProtocol ?? 4),
+    '--residual-gain', String(options.residualGain ?? 1),
     '--calibration', join(PHOTOS_DIR, 'street-demo.jpg'),
     '--out-dir', dir,
   ]);

@@ -9,6 +9,7 @@ import { resolveOptions } from '../options.js';
 import type { ModelRef } from '../types.js';
 import { detectAnnotatedImages } from './eval-detect.js';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
+import { integerFlag } from './flag-values.js';
 import type { InputProblem } from './predict-inputs.js';
 import { precisionRecallSvg } from '../eval/pr-plot.js';
 import { precisionRecallPng } from '../eval/pr-plot-png.js';
@@ -52,7 +53,7 @@ export async function runEval(flags: EvalFlags, io: EvalIo = process): Promise<E
       ...(flags.model === undefined ? {} : { model: flags.model }),
       ...(flags.family === undefined ? {} : { family: flags.family }),
       options,
-      concurrency: positiveInteger(flags.concurrency ?? '1', '--concurrency'),
+      concurrency: integerFlag(flags.concurrency ?? '1', '--concurrency', 1, 64),
       stderr: io.stderr,
     });
     ({ detections, model, failures } = outcome);
@@ -101,12 +102,6 @@ async function readJson(path: string, flag: string): Promise<unknown> {
   } catch (error) {
     throw new MaskserveError('INVALID_REQUEST', `${flag} ${path} is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-function positiveInteger(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw invalidParameter('an integer between 1 and 64', name, value);
-  return n;
 }
 
 interface MetricsContext {

@@ -21,10 +21,10 @@ Exit codes:
   0  success
   1  some inputs failed (each is listed on stderr with a one-line reason)
   2  usage error or bad option value
-  3  model unknown, not downloaded, failed to download, or not a supported ONNX graph
+  3  model unknown, not downloaded, failed to download, not a supported ONNX graph, or not quantizable
   4  internal error`;
 
-const MODEL_ERRORS: ReadonlySet<ErrorCode> = new Set(['UNKNOWN_MODEL', 'MODEL_FORMAT', 'MODEL_NOT_AVAILABLE', 'DOWNLOAD_FAILED', 'CHECKSUM_MISMATCH']);
+const MODEL_ERRORS: ReadonlySet<ErrorCode> = new Set(['UNKNOWN_MODEL', 'MODEL_FORMAT', 'MODEL_NOT_AVAILABLE', 'DOWNLOAD_FAILED', 'CHECKSUM_MISMATCH', 'MODEL_NOT_QUANTIZABLE']);
 const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'EMPTY_INPUT',
   'UNSUPPORTED_FORMAT',

@@ -1,6 +1,8 @@
-// `maskserve models list|pull|info`: what can be used, fetching it, and what a graph contains.
+// `maskserve models list|pull|convert|quantize|info`: what can be used, fetching it, and what a graph contains.
 import type { Command } from 'commander';
+import { CALIBRATION_METHODS, DEFAULT_CALIBRATION_IMAGES, DEFAULT_PERCENTILE, MIN_CALIBRATION_IMAGES } from '../quantize/calibration-settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import type { QuantizeFlags } from './models-quantize.js';
 import type { CommandContext } from './program.js';
 
 const GROUP_HELP = `
@@ -9,6 +11,22 @@ Examples:
   $ maskserve models pull mask-rcnn-r50-fpn
   $ maskserve models info demo
   $ maskserve models convert output/model_final.pth --config output/config.yaml
+  $ maskserve models quantize model_final.onnx --calibrate photos/
+`;
+
+const QUANTIZE_HELP = `
+Makes a static int8 copy of an fp32 ONNX model, in TypeScript, without Python: weights int8 per
+output channel, activations uint8 with ranges calibrated by running the fp32 model on your images
+(through the model's own preprocessing), in the QDQ form onnxruntime runs with int8 kernels. The
+layers that make the final predictions (class scores, box deltas, mask logits) stay fp32. Use
+photos like those the model will serve: 32 or more (at least ${MIN_CALIBRATION_IMAGES}). The card (<out>.json) records
+the method, the calibration set's sha256 and the source model. Works for converted detectron2
+models, the demo model and yolo-seg exports. See docs/int8.md for accuracy and speed.
+
+Examples:
+  $ maskserve models quantize model_final.onnx --calibrate ~/photos/ --images 64
+  $ maskserve models quantize demo --calibrate 'data/shapes-heldout/images/*.jpg' --out demo-int8.onnx
+  $ maskserve models quantize yolo11n-seg.onnx --calibrate val/ --method minmax
 `;
 
 const CONVERT_HELP = `
@@ -60,8 +78,8 @@ Examples:
 export function registerModelsCommand(program: Command, context: CommandContext): void {
   const models = program
     .command('models')
-    .summary('list, download, convert and inspect models')
-    .description('List, download, convert and inspect segmentation models.')
+    .summary('list, download, convert, quantize and inspect models')
+    .description('List, download, convert, quantize and inspect segmentation models.')
     .addHelpText('after', GROUP_HELP + EXIT_CODES_HELP);
 
   models
@@ -96,6 +114,23 @@ export function registerModelsCommand(program: Command, context: CommandContext)
     .action(async (checkpoint: string, flags: { config: string; classes?: string; out?: string }) => {
       const { runModelsConvert } = await import('./models-convert.js');
       context.exit(await runModelsConvert(checkpoint, flags));
+    });
+
+  models
+    .command('quantize')
+    .description('make a static int8 copy of an fp32 ONNX model, calibrated on your images')
+    .argument('<model>', 'an fp32 .onnx path, a catalog id or "demo"')
+    .requiredOption('--calibrate <dir|glob>', 'calibration images: a directory or a quoted glob')
+    .option('--images <n>', `use at most this many images, the first in sorted order (default: ${DEFAULT_CALIBRATION_IMAGES})`)
+    .option('--method <method>', `activation ranges: ${CALIBRATION_METHODS.join(' or ')} (default: percentile)`)
+    .option('--percentile <p>', `percent of values inside the range, per side (default: ${DEFAULT_PERCENTILE})`)
+    .option('--keep-float <names>', 'comma-separated node names (or prefixes ending in /) to keep fp32')
+    .option('--family <family>', 'model family, when auto-detection needs help')
+    .option('--out <model.onnx>', 'where to write the int8 model (default: <model>-int8.onnx beside it); the card goes beside it')
+    .addHelpText('after', QUANTIZE_HELP + EXIT_CODES_HELP)
+    .action(async (model: string, flags: QuantizeFlags) => {
+      const { runModelsQuantize } = await import('./models-quantize.js');
+      context.exit(await runModelsQuantize(model, flags));
     });
 
   models

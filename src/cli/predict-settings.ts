@@ -1,6 +1,7 @@
 // `maskserve predict` flags -> validated settings, before any model or image is touched, so a
 // typo fails at once with exit code 2 instead of after a model load.
 import { MaskserveError, invalidParameter, isMaskserveError } from '../errors.js';
+import { integerFlag, oneOfFlag } from './flag-values.js';
 import { parseMaskFormat, resolveOptions, type MaskFormat, type SegmentOptions } from '../options.js';
 
 export const OUTPUT_FORMATS = Object.freeze(['json', 'coco', 'png'] as const);
@@ -45,12 +46,12 @@ export function resolvePredictSettings(flags: PredictFlags, env: Env = process.e
   );
   return Object.freeze({
     ...(flags.model === undefined ? {} : { model: flags.model }),
-    ...(flags.family === undefined ? {} : { family: oneOf(FAMILY_CHOICES, flags.family, '--family') }),
+    ...(flags.family === undefined ? {} : { family: oneOfFlag(FAMILY_CHOICES, flags.family, '--family') }),
     segment,
     maskFormat: parseMaskFormatFlag(flags.maskFormat),
-    format: flags.format === undefined ? 'json' : oneOf(OUTPUT_FORMATS, flags.format, '--format'),
+    format: flags.format === undefined ? 'json' : oneOfFlag(OUTPUT_FORMATS, flags.format, '--format'),
     ...(flags.out === undefined ? {} : { outDir: nonEmpty(flags.out, '--out') }),
-    concurrency: integerFlag(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY) ?? 1,
+    concurrency: flags.concurrency === undefined ? 1 : integerFlag(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY),
     ...(flags.maxPixels === undefined ? {} : { maxPixels: integerFlag(flags.maxPixels, '--max-pixels', 1, 1e10) }),
     allowLoopback: flags.allowLoopbackFetch === true || env.MASKSERVE_ALLOW_LOOPBACK_FETCH === '1',
   });
@@ -84,19 +85,8 @@ function parseMaskFormatFlag(value: string | undefined): MaskFormat {
   }
 }
 
-function oneOf<T extends string>(choices: readonly T[], value: string, name: string): T {
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  throw invalidParameter(`one of ${choices.join(', ')}`, name, value);
-}
-
 function nonEmpty(value: string, name: string): string {
   if (value.trim() === '') throw invalidParameter('a directory path', name, value);
   return value;
 }
 
-function integerFlag(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw invalidParameter(`an integer between ${min} and ${max}`, name, value);
-  return n;
-}

@@ -2,12 +2,11 @@
 // The result is an ordinary maskrcnn-family model; its card and metadata carry what the serving
 // side needs (classes, sizes, normalisation, resize rule) and where it came from.
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { COCO_80_CLASSES } from '../adapters/coco-classes.js';
 import { MaskserveError } from '../errors.js';
-import { modelCardPath } from '../models/model-card.js';
-import { modelChunks } from '../onnx/writer.js';
+import { saveModelWithCard } from '../onnx/save.js';
 import type { ModelCard } from '../types.js';
 import { MASKSERVE_VERSION } from '../version.js';
 import { parseCheckpoint, type CheckpointForm } from './checkpoint.js';
@@ -63,24 +62,6 @@ export async function resolveClassNames(spec: string | undefined, count: number)
 
 function defaultOutPath(checkpoint: string): string {
   return join(dirname(checkpoint), `${basename(checkpoint, extname(checkpoint))}.onnx`);
-}
-
-/** Writes `chunks` to `path` via a temporary file in the same directory and a rename. */
-async function writeAtomically(path: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const handle = await open(temporary, 'w');
-    try {
-      for (const chunk of chunks) await handle.write(chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 export async function convertDetectron2(options: ConvertOptions): Promise<ConvertResult> {
@@ -145,13 +126,6 @@ export async function convertDetectron2(options: ConvertOptions): Promise<Conver
     },
   };
   options.onStage?.('write');
-  const cardPath = modelCardPath(onnxPath);
-  await writeAtomically(onnxPath, modelChunks(spec));
-  try {
-    await writeAtomically(cardPath, [new TextEncoder().encode(`${JSON.stringify(card, null, 2)}\n`)]);
-  } catch (error) {
-    await rm(onnxPath, { force: true });
-    throw error;
-  }
+  const cardPath = await saveModelWithCard(onnxPath, spec, card);
   return { onnxPath, cardPath, card, warnings };
 }

@@ -11,6 +11,8 @@
 //   TypeProto.Tensor elem_type=1 shape=2        TensorShapeProto dim=1
 //   Dimension       dim_value=1 dim_param=2
 import { MaskserveError } from '../errors.js';
+import { ELEMENT_TYPES } from '../onnx/data-types.js';
+import { readOpset, readStringPair } from '../onnx/reader.js';
 import type { GraphInfo, TensorType, ValueInfo } from '../types.js';
 import {
   type ByteSource,
@@ -25,17 +27,6 @@ import {
   walkFields,
 } from './protobuf-reader.js';
 
-/** TensorProto.DataType codes -> the names onnxruntime uses. */
-const ELEMENT_TYPES: Readonly<Record<number, TensorType>> = Object.freeze({
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-});
 
 /** Reads the graph interface of an ONNX file (path) or of ONNX bytes already in memory. */
 export async function readGraphInfo(source: string | Uint8Array): Promise<GraphInfo> {
@@ -180,26 +171,6 @@ function readDimension(bytes: Uint8Array): number | string | null {
     if (field.field === 2 && field.wire === WIRE_LENGTH_DELIMITED) dim = decodeString(field.bytes);
   }
   return dim;
-}
-
-function readOpset(bytes: Uint8Array): { domain: string; version: number } {
-  let domain = '';
-  let version = 0;
-  for (const field of readFields(bytes)) {
-    if (field.field === 1 && field.wire === WIRE_LENGTH_DELIMITED) domain = decodeString(field.bytes);
-    if (field.field === 2 && field.wire === WIRE_VARINT) version = field.value;
-  }
-  return { domain, version };
-}
-
-function readStringPair(bytes: Uint8Array): [string, string] {
-  let key = '';
-  let value = '';
-  for (const field of readFields(bytes)) {
-    if (field.field === 1 && field.wire === WIRE_LENGTH_DELIMITED) key = decodeString(field.bytes);
-    if (field.field === 2 && field.wire === WIRE_LENGTH_DELIMITED) value = decodeString(field.bytes);
-  }
-  return [key, value];
 }
 
 /** Payloads loaded whole must be small: a "value info" of hundreds of MB means this is not ONNX. */

@@ -13,7 +13,7 @@ export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH_DELIMITED = 2;
 export const WIRE_FIXED32 = 5;
 
-/** One field of a message. `value` is set for varints, `bytes` for length-delimited fields. */
+/** One field of a message. `value` is set for varints, `bytes` for the other wire types. */
 export interface ProtoField {
   readonly field: number;
   readonly wire: number;
@@ -67,7 +67,8 @@ export function* readFields(bytes: Uint8Array): Generator<ProtoField> {
       field: header.field,
       wire: header.wire,
       value: header.wire === WIRE_VARINT ? header.varint : 0,
-      bytes: header.wire === WIRE_LENGTH_DELIMITED ? bytes.subarray(start, end) : EMPTY,
+      // Length-delimited payloads, and the 4 or 8 bytes of fixed32/fixed64 fields.
+      bytes: header.wire === WIRE_VARINT ? EMPTY : bytes.subarray(start, end),
     };
     offset = end;
   }

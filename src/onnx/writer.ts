@@ -11,6 +11,7 @@
 // TypeProto tensor_type=1; TypeProto.Tensor elem_type=1 shape=2; TensorShapeProto dim=1;
 // Dimension dim_value=1 dim_param=2; OperatorSetIdProto domain=1 version=2; StringStringEntry key=1 value=2.
 import type { TensorType } from '../types.js';
+import { DATA_TYPE_CODES } from './data-types.js';
 
 export type Dim = number | string;
 
@@ -36,7 +37,9 @@ export type AttributeSpec =
   | { readonly ints: readonly number[] }
   | { readonly floats: readonly number[] }
   | { readonly string: string }
-  | { readonly tensor: TensorSpec };
+  | { readonly tensor: TensorSpec }
+  /** A subgraph (If/Loop/Scan body) kept as its encoded GraphProto, passed through unchanged. */
+  | { readonly graph: Uint8Array };
 
 export interface NodeSpec {
   readonly op: string;
@@ -47,6 +50,11 @@ export interface NodeSpec {
   readonly attributes?: Readonly<Record<string, AttributeSpec>>;
 }
 
+export interface OpsetImport {
+  readonly domain: string;
+  readonly version: number;
+}
+
 export interface ModelSpec {
   readonly nodes: readonly NodeSpec[];
   readonly inputs: readonly ValueSpec[];
@@ -55,24 +63,14 @@ export interface ModelSpec {
   readonly metadata?: Readonly<Record<string, string>>;
   readonly irVersion?: number;
   readonly opset?: number;
+  /** Every domain's opset; when given, `opset` is ignored (models read back by reader.ts). */
+  readonly opsetImports?: readonly OpsetImport[];
   readonly producerName?: string;
   readonly graphName?: string;
 }
 
-/** TensorProto.DataType codes. */
-export const DATA_TYPE_CODES: Readonly<Record<TensorType, number>> = Object.freeze({
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-  float64: 11,
-});
-
 /** AttributeProto.AttributeType codes. */
-const ATTRIBUTE_TYPES = Object.freeze({ float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 });
+const ATTRIBUTE_TYPES = Object.freeze({ float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 });
 
 export function writeModel(spec: ModelSpec): Uint8Array {
   return encodeModel(spec).finish();
@@ -88,7 +86,9 @@ function encodeModel(spec: ModelSpec): ProtoWriter {
   model.varint(1, spec.irVersion ?? 8);
   model.string(2, spec.producerName ?? 'maskserve-tests');
   model.message(7, encodeGraph(spec));
-  model.message(8, new ProtoWriter().string(1, '').varint(2, spec.opset ?? 13));
+  for (const { domain, version } of spec.opsetImports ?? [{ domain: '', version: spec.opset ?? 13 }]) {
+    model.message(8, new ProtoWriter().string(1, domain).varint(2, version));
+  }
   for (const [key, value] of Object.entries(spec.metadata ?? {})) {
     model.message(14, new ProtoWriter().string(1, key).string(2, value));
   }
@@ -122,6 +122,7 @@ function encodeAttribute(name: string, attribute: AttributeSpec): ProtoWriter {
   else if ('int' in attribute) writer.varint(3, attribute.int).varint(20, ATTRIBUTE_TYPES.int);
   else if ('string' in attribute) writer.string(4, attribute.string).varint(20, ATTRIBUTE_TYPES.string);
   else if ('tensor' in attribute) writer.message(5, encodeTensor(attribute.tensor)).varint(20, ATTRIBUTE_TYPES.tensor);
+  else if ('graph' in attribute) writer.bytes(6, attribute.graph).varint(20, ATTRIBUTE_TYPES.graph);
   else if ('floats' in attribute) {
     for (const value of attribute.floats) writer.float(7, value);
     writer.varint(20, ATTRIBUTE_TYPES.floats);

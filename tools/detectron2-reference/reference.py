@@ -8,6 +8,10 @@ Run with Debian's Python and the PYTHONPATH that ../shared/reference/setup-detec
   predict  run detectron2's DefaultPredictor on raw RGB images (the exact pixels maskserve decoded)
            and write the instances as JSON with COCO RLE masks; --repeat times it
   pil-resize  Pillow's BILINEAR resize of raw RGB images (what detectron2's ResizeTransform does)
+  train    fine-tune a made checkpoint (backbone frozen) to find drawn shapes (disc, square,
+           triangle), so its outputs are as stable as a trained model's: random heads flip their
+           decisions at the slightest change of input, which no int8 comparison can survive
+  shapes   draw shape images (the train command's generator, another seed) over given photos
 """
 import argparse
 import json
@@ -108,10 +112,12 @@ def calibration_image(path):
 
 
 @torch.no_grad()
-def rescale(model, cfg, image_bgr, seed):
+def rescale(model, cfg, image_bgr, seed, residual_gain):
     """Data-dependent init on one photo: every FrozenBN is set from its input's statistics and gets a
     random affine, every other conv/linear is rescaled to unit output std, then the predictors get
-    the spread that makes scores, boxes and masks diverse."""
+    the spread that makes scores, boxes and masks diverse. The last BN of each residual branch is
+    scaled by `residual_gain`: at 1 the random network is chaotic (1 % input noise changes the FPN
+    features by ~65 %), at ~0.2 it is as stable as a trained one (what int8 accuracy tests need)."""
     gen = torch.Generator().manual_seed(seed)
     targets = {
         "proposal_generator.rpn_head.objectness_logits": 3.0,
@@ -134,6 +140,9 @@ def rescale(model, cfg, image_bgr, seed):
                 n = mod.weight.shape[0]
                 mod.weight.copy_(0.6 + 0.8 * torch.rand(n, generator=gen))
                 mod.bias.copy_(0.3 * torch.randn(n, generator=gen))
+                if name.endswith("conv3.norm"):
+                    mod.weight.mul_(residual_gain)
+                    mod.bias.mul_(residual_gain)
 
             hooks.append(module.register_forward_pre_hook(bn_pre))
         elif isinstance(module, (torch.nn.Conv2d, torch.nn.Linear, torch.nn.ConvTranspose2d)) and getattr(module, "norm", None) is None:
@@ -184,7 +193,7 @@ def cmd_make(args):
         f.write(cfg.dump())
     torch.manual_seed(args.seed)
     model = build_model(cfg)
-    rescale(model, cfg, calibration_image(args.calibration), args.seed)
+    rescale(model, cfg, calibration_image(args.calibration), args.seed, args.residual_gain)
     state = model.state_dict()
     # Training output: DetectionCheckpointer with optimizer + scheduler state, like DefaultTrainer.
     optimizer = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
@@ -230,6 +239,118 @@ def cmd_predict(args):
     json.dump(out, sys.stdout)
 
 
+SHAPE_CLASSES = ["disc", "square", "triangle"]
+
+
+def draw_shapes(rng, background, count):
+    """Draws `count` shapes on a PIL RGB image; returns (image, [(class, mask bool HxW)]) with visible masks."""
+    from PIL import Image, ImageDraw
+
+    w, h = background.size
+    image = background.copy()
+    shapes = []
+    for _ in range(count):
+        cls = int(rng.integers(len(SHAPE_CLASSES)))
+        size = float(rng.uniform(0.12, 0.4)) * min(w, h)
+        cx, cy = rng.uniform(size / 2, w - size / 2), rng.uniform(size / 2, h - size / 2)
+        angle = float(rng.uniform(0, 2 * np.pi))
+        layer = Image.new("L", (w, h), 0)
+        draw = ImageDraw.Draw(layer)
+        r = size / 2
+        if cls == 0:
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
+        else:
+            corners = 4 if cls == 1 else 3
+            points = [(cx + r * np.cos(angle + 2 * np.pi * k / corners), cy + r * np.sin(angle + 2 * np.pi * k / corners)) for k in range(corners)]
+            draw.polygon(points, fill=255)
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        image.paste(Image.new("RGB", (w, h), colour), (0, 0), layer)
+        mask = np.asarray(layer) > 127
+        shapes = [(c, m & ~mask) for c, m in shapes]
+        shapes.append((cls, mask))
+    return image, [(c, m) for c, m in shapes if m.sum() > 64]
+
+
+def synthetic_background(rng, w, h):
+    from PIL import Image
+
+    a, b = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
+    t = np.linspace(0, 1, w)[None, :, None] if rng.random() < 0.5 else np.linspace(0, 1, h)[:, None, None]
+    pixels = a[None, None, :] * (1 - t) + b[None, None, :] * t + rng.normal(0, 12, (h, w, 3))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def cmd_train(args):
+    from detectron2.structures import BitMasks, Instances
+    from detectron2.utils.events import EventStorage
+
+    cfg = load_cfg(args.config)
+    cfg.MODEL.WEIGHTS = args.weights
+    # Fewer sampled anchors and RoIs than detectron2's defaults: 2 CPU cores, small images.
+    cfg.MODEL.RPN.BATCH_SIZE_PER_IMAGE = 128
+    cfg.MODEL.RPN.POST_NMS_TOPK_TRAIN = 300
+    cfg.MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE = 128
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    model = build_model(cfg)
+    DetectionCheckpointer(model).load(args.weights)
+    for p in model.backbone.bottom_up.parameters():
+        p.requires_grad = False
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=1e-4)
+    model.train()
+    start = time.perf_counter()
+    storage = EventStorage(0).__enter__()  # the losses log into it
+    for it in range(args.iterations):
+        for group in optimizer.param_groups:
+            group["lr"] = args.lr * min(1.0, (it + 1) / 20) * (0.1 if it >= 0.8 * args.iterations else 1.0)
+        batch = []
+        for _ in range(2):
+            image, shapes = draw_shapes(rng, synthetic_background(rng, args.size, args.size), int(rng.integers(1, 5)))
+            bgr = np.asarray(image)[:, :, ::-1].astype("float32")
+            if cfg.INPUT.FORMAT == "RGB":
+                bgr = bgr[:, :, ::-1]
+            inst = Instances((args.size, args.size))
+            masks = torch.as_tensor(np.stack([m for _, m in shapes])) if shapes else torch.zeros((0, args.size, args.size), dtype=torch.bool)
+            inst.gt_masks = BitMasks(masks)
+            inst.gt_boxes = inst.gt_masks.get_bounding_boxes()
+            inst.gt_classes = torch.as_tensor([c for c, _ in shapes], dtype=torch.int64)
+            batch.append({"image": torch.as_tensor(np.ascontiguousarray(bgr.transpose(2, 0, 1))), "instances": inst})
+        losses = model(batch)
+        loss = sum(losses.values())
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        optimizer.step()
+        storage.iter = it + 1
+        if it % 10 == 0 or it == args.iterations - 1:
+            print(f"iter {it} loss {float(loss):.3f} {time.perf_counter() - start:.0f}s", file=sys.stderr)
+    model.eval()
+    DetectionCheckpointer(model, args.out_dir).save("model_final", iteration=args.iterations)
+    zoo = {"model": {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}, "__author__": "maskserve int8 test"}
+    with open(os.path.join(args.out_dir, "model_final.pkl"), "wb") as f:
+        pickle.dump(zoo, f, protocol=4)
+    print(json.dumps({"seconds": time.perf_counter() - start, "loss": float(loss)}))
+
+
+def cmd_shapes(args):
+    """Shape images for tests: over each given photo (or a synthetic background) with a seed of their own."""
+    from PIL import Image
+
+    rng = np.random.default_rng(args.seed)
+    os.makedirs(args.out_dir, exist_ok=True)
+    photos = args.photos or []
+    for i in range(args.count):
+        if photos:
+            background = Image.open(photos[i % len(photos)]).convert("RGB")
+            scale = args.size / min(background.size)
+            background = background.resize((round(background.size[0] * scale), round(background.size[1] * scale)), Image.BILINEAR)
+        else:
+            background = synthetic_background(rng, args.size, args.size)
+        image, _ = draw_shapes(rng, background, int(rng.integers(1, 5)))
+        image.save(os.path.join(args.out_dir, f"shapes_{i:03d}.jpg"), quality=92)
+
+
 def cmd_pil_resize(args):
     """Resizes raw RGB files with Pillow's BILINEAR (as detectron2 does) and writes the results."""
     from PIL import Image
@@ -253,6 +374,7 @@ def main():
     make.add_argument("--iterations", type=int, default=1234)
     make.add_argument("--pickle-protocol", type=int, default=pickle.DEFAULT_PROTOCOL)
     make.add_argument("--calibration", required=True)
+    make.add_argument("--residual-gain", type=float, default=1.0)
     make.add_argument("--out-dir", required=True)
     predict = sub.add_parser("predict")
     predict.add_argument("--config", required=True)
@@ -261,8 +383,22 @@ def main():
     predict.add_argument("--repeat", type=int, default=1)
     resize = sub.add_parser("pil-resize")
     resize.add_argument("--jobs", required=True, help="JSON list of {path, width, height, outWidth, outHeight, out}")
+    train = sub.add_parser("train")
+    train.add_argument("--config", required=True)
+    train.add_argument("--weights", required=True)
+    train.add_argument("--out-dir", required=True)
+    train.add_argument("--iterations", type=int, default=300)
+    train.add_argument("--size", type=int, default=384)
+    train.add_argument("--lr", type=float, default=0.005)
+    train.add_argument("--seed", type=int, default=7)
+    shapes = sub.add_parser("shapes")
+    shapes.add_argument("--out-dir", required=True)
+    shapes.add_argument("--count", type=int, default=16)
+    shapes.add_argument("--size", type=int, default=480)
+    shapes.add_argument("--seed", type=int, default=11)
+    shapes.add_argument("--photos", nargs="*")
     args = parser.parse_args()
-    {"make": cmd_make, "predict": cmd_predict, "pil-resize": cmd_pil_resize}[args.command](args)
+    {"make": cmd_make, "predict": cmd_predict, "pil-resize": cmd_pil_resize, "train": cmd_train, "shapes": cmd_shapes}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,22 @@
+// Value parsers for CLI flags, shared by every command: one wording for a bad value
+// ("Expected <what> for <--flag> but received <value>", INVALID_OPTION, exit code 2).
+import { invalidParameter } from '../errors.js';
+
+export function integerFlag(value: string, name: string, min: number, max: number): number {
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalidParameter(`an integer between ${min} and ${max}`, name, value);
+  return n;
+}
+
+/** A decimal number in (min, max] or [min, max] (`exclusiveMin`). */
+export function numberFlag(value: string, name: string, min: number, max: number, exclusiveMin = false): number {
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  const low = exclusiveMin ? n > min : n >= min;
+  if (!Number.isFinite(n) || !low || n > max) throw invalidParameter(`a number ${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'up to' : 'to'} ${max}`, name, value);
+  return n;
+}
+
+export function oneOfFlag<T extends string>(choices: readonly T[], value: string, name: string): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw invalidParameter(`one of ${choices.join(', ')}`, name, value);
+}
