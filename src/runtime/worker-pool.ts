@@ -33,6 +33,9 @@ const WORKER_FILE = new URL('./inference-worker.mjs', import.meta.url);
 
 /** Options missing from `options` come from the environment (MASKSERVE_*), then the defaults. */
 export function createInferencePool(options: RuntimeOptionsInput = {}): InferencePool {
+  // onnxruntime-node's telemetry queues usage events in ~/.cache and leaves .ses and
+  // mat-debug-<pid>.log in the temp directory of every process. Off unless the user set it.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   const resolved = resolveRuntimeOptions({ ...environmentRuntimeOptions(), ...withoutUndefined(options) });
   const piscina = new Piscina({
     filename: WORKER_FILE.href,
