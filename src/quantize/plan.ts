@@ -28,9 +28,9 @@ const intAttribute = (node: NodeSpec, name: string, fallback: number): number =>
 
 /** The one table of what can run in int8 (onnxruntime fuses each into an int8 kernel: QLinearConv, QGemm, QLinearAdd). */
 export const QUANTIZABLE_OPS: Readonly<Record<string, QuantizableOp>> = Object.freeze({
+  // Not ConvTranspose: onnxruntime 1.30's CPU provider has no fused int8 kernel for it, so a QDQ
+  // ConvTranspose runs in fp32 anyway, plus the cost of dequantizing its weight on every run.
   Conv: { activations: [0], weight: { input: 1, axis: () => 0 }, bias: 2 },
-  // ConvTranspose weights are [C_in, C_out / group, kH, kW].
-  ConvTranspose: { activations: [0], weight: { input: 1, axis: () => 1 }, bias: 2 },
   Gemm: { activations: [0], weight: { input: 1, axis: (node) => (intAttribute(node, 'transB', 0) === 1 ? 0 : 1) }, bias: 2 },
   Add: { activations: [0, 1] },
 });

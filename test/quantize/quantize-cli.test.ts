@@ -7,7 +7,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { instanceAgreement } from '../../src/eval/agreement.js';
+import { resolveOptions } from '../../src/options.js';
+import { loadModel, segment } from '../../src/pipeline.js';
+import { createInferencePool } from '../../src/runtime/worker-pool.js';
 import { buildMaskRcnnOracle, rectMask28 } from '../helpers/oracle-models.js';
+import { fusedInt8Layers, optimizedOperatorCounts } from '../helpers/onnxruntime-graph.js';
 import { maskserve, REPO_ROOT } from '../cli/helpers.js';
 
 const HELDOUT = join(REPO_ROOT, 'data', 'shapes-heldout');
@@ -70,10 +75,37 @@ describe('models quantize: the demo model', () => {
     assert.ok(card.quantization.floatLayers.some((layer: string) => /final predictor/.test(layer)));
   });
 
+  it('runs every quantized layer as a fused int8 kernel in onnxruntime', async () => {
+    const card = JSON.parse(await readFile(join(dir, 'demo-int8.json'), 'utf8'));
+    const counts = await optimizedOperatorCounts(int8());
+    assert.equal(fusedInt8Layers(counts), card.quantization.quantizedLayers, JSON.stringify([...counts]));
+  });
+
   it(`keeps segm AP within ${MAX_SEGM_AP_DROP} of fp32 on the 170 held-out images not used to calibrate`, async (t) => {
     const [fp32, quantized] = [await segmAp('demo'), await segmAp(int8())];
     t.diagnostic(`segm AP fp32 ${fp32.toFixed(4)}, int8 ${quantized.toFixed(4)}`);
     assert.ok(fp32 - quantized <= MAX_SEGM_AP_DROP, `segm AP fp32 ${fp32} int8 ${quantized}`);
+  });
+
+  it('finds >= 95 % of fp32\'s instances (score >= 0.5) again: same class, mask IoU >= 0.85', async (t) => {
+    const pool = createInferencePool({ workers: 1, intraOpThreads: 1 });
+    try {
+      const [fp32, quantized] = [await loadModel('demo', { pool }), await loadModel(int8(), { pool })];
+      const files = (await readdir(join(HELDOUT, 'images'))).filter((name) => !/^shapes_00[0-2]/.test(name)).slice(0, 40);
+      let wanted = 0;
+      let found = 0;
+      for (const file of files) {
+        const bytes = await readFile(join(HELDOUT, 'images', file));
+        const options = resolveOptions({ scoreThreshold: 0.05 });
+        const agreement = instanceAgreement((await segment(bytes, fp32, options)).instances, (await segment(bytes, quantized, options)).instances, { minScore: 0.5, minMaskIou: 0.85 });
+        wanted += agreement.reference;
+        found += agreement.found;
+      }
+      t.diagnostic(`found again: ${found} of ${wanted}`);
+      assert.ok(wanted > 50 && found >= 0.95 * wanted, `${found} of ${wanted}`);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses to quantize an int8 model again', async () => {
