@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveModelSpec } from '../src/models/resolve.js';
 import { maskserve } from '../test/cli/helpers.js';
-import { makeReferenceModel, type ReferenceModel } from './helpers.js';
+import { makeReferenceModel, PHOTOS_DIR, type ReferenceModel } from './helpers.js';
 
 const ID = 'detectron2-mask-rcnn-r50-fpn-3x';
 
@@ -80,6 +80,30 @@ describe('detectron2 zoo pull and bad checkpoints', () => {
     } finally {
       served = original;
     }
+  });
+
+  it('pull --int8 converts, then quantizes on the given images into <ID>-int8', async () => {
+    const cacheDir = join(dir, 'cache-int8');
+    const calibration = join(dir, 'calibration');
+    await mkdir(calibration);
+    for (const [i, name] of ['kite.jpg', 'dog.jpg', 'horses.jpg', 'eagle.jpg'].entries()) await copyFile(join(PHOTOS_DIR, name), join(calibration, `${i}.jpg`));
+    const before = await maskserve(['predict', join(PHOTOS_DIR, 'kite.jpg'), '--model', `${ID}-int8`], { cacheDir });
+    assert.equal(before.code, 3);
+    assert.match(before.stderr, new RegExp(`run \`maskserve models pull ${ID} --int8 --calibrate DIR\``));
+
+    const pulled = await maskserve(['models', 'pull', ID, '--int8', '--calibrate', calibration], { cacheDir, env: { MASKSERVE_MODEL_MIRROR: mirror } });
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(pulled.text.trim(), join(cacheDir, `${ID}-int8.onnx`));
+    assert.match(pulled.stderr, /calibrate 4\/4/);
+    assert.deepEqual((await readdir(cacheDir)).sort(), [`${ID}-int8.json`, `${ID}-int8.onnx`, `${ID}.json`, `${ID}.onnx`]);
+    const card = JSON.parse(await readFile(join(cacheDir, `${ID}-int8.json`), 'utf8'));
+    assert.equal(card.id, `${ID}-int8`);
+    assert.equal(card.quantization.calibrationImages, 4);
+    assert.equal(card.source.checkpointSha256, createHash('sha256').update(served).digest('hex'), 'the provenance of the fp32 model is kept');
+
+    const predicted = await maskserve(['predict', join(PHOTOS_DIR, 'kite.jpg'), '--model', `${ID}-int8`, '--format', 'json'], { cacheDir });
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.equal(JSON.parse(predicted.text).model.id, `${ID}-int8`);
   });
 
   const convert = (checkpoint: string, config: string, ...extra: string[]) =>

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { CALIBRATION_METHODS, DEFAULT_CALIBRATION_IMAGES, DEFAULT_PERCENTILE, MIN_CALIBRATION_IMAGES } from '../quantize/calibration-settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import type { PullFlags } from './models-pull.js';
 import type { QuantizeFlags } from './models-quantize.js';
 import type { CommandContext } from './program.js';
 
@@ -60,9 +61,13 @@ download, and verifies its size and sha256 before installing it. Prints the path
 Set MASKSERVE_MODEL_MIRROR (or --mirror) to fetch <mirror>/<file> instead of the publisher URL.
 Offline? The error message says exactly how to fetch the file by hand (curl + sha256sum).
 
+With --int8, the model is then quantized on your images (--calibrate) into an int8 copy used as
+--model <id>-int8: int8 weights are never downloaded, they are made on this machine.
+
 Examples:
   $ maskserve models pull mask-rcnn-r50-fpn
   $ maskserve models pull mask-rcnn-r50-fpn-int8 --mirror https://models.internal.example/onnx/
+  $ maskserve models pull detectron2-mask-rcnn-r50-fpn-3x --int8 --calibrate ~/photos/
 `;
 
 const INFO_HELP = `
@@ -97,8 +102,11 @@ export function registerModelsCommand(program: Command, context: CommandContext)
     .description('download a catalog model into the cache (verified, resumable)')
     .argument('<id>', 'catalog model id (see `maskserve models list`)')
     .option('--mirror <url>', 'fetch <url>/<file> instead of the publisher URL (default: $MASKSERVE_MODEL_MIRROR)')
+    .option('--int8', 'also make an int8 copy on this machine, used as --model <id>-int8 (needs --calibrate)')
+    .option('--calibrate <dir|glob>', 'calibration images for --int8 (see `maskserve models quantize --help`)')
+    .option('--images <n>', `with --int8: use at most this many calibration images (default: ${DEFAULT_CALIBRATION_IMAGES})`)
     .addHelpText('after', PULL_HELP + EXIT_CODES_HELP)
-    .action(async (id: string, flags: { mirror?: string }) => {
+    .action(async (id: string, flags: PullFlags) => {
       const { runModelsPull } = await import('./models-pull.js');
       context.exit(await runModelsPull(id, flags));
     });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import type { CatalogEntry, Detectron2CatalogEntry, OnnxCatalogEntry } from './catalog.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -21,6 +21,15 @@ export function cachedModelPath(entry: Pick<CatalogEntry, 'file'>, env: Env = pr
 }
 
 /** The in-progress download next to the final path; kept between runs so a download can resume. */
+/** Suffix of the int8 model `models pull ID --int8` makes from a catalog model: `<file>-int8.onnx`, id `<ID>-int8`. */
+export const INT8_SUFFIX = '-int8';
+
+/** Where `models pull ID --int8` writes the int8 model made on this machine. */
+export function quantizedModelPath(entry: CatalogEntry, env: Env = process.env, cacheDir = modelCacheDir(env)): string {
+  const installed = entry.kind === 'detectron2' ? entry.onnxFile : entry.file;
+  return join(cacheDir, `${basename(installed, extname(installed))}${INT8_SUFFIX}.onnx`);
+}
+
 export function partialPath(finalPath: string): string {
   return `${finalPath}.part`;
 }

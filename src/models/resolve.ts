@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MaskserveError } from '../errors.js';
-import { cacheStatus } from './cache.js';
+import { cacheStatus, INT8_SUFFIX, quantizedModelPath } from './cache.js';
 import { CATALOG_IDS, catalogEntry, isCatalogId } from './catalog.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -23,6 +23,7 @@ export interface ResolvedModel {
  * - undefined / 'default': env MASKSERVE_MODEL, else the first downloaded catalog model, else the demo;
  * - 'demo': the demo model;
  * - a catalog id: its verified file in the cache (MODEL_NOT_AVAILABLE until pulled);
+ * - a catalog id + '-int8': the int8 model `models pull ID --int8` made from it;
  * - anything else: a path to an existing file (id = file name without extension).
  */
 export async function resolveModelSpec(spec?: string, env: Env = process.env): Promise<ResolvedModel> {
@@ -30,6 +31,8 @@ export async function resolveModelSpec(spec?: string, env: Env = process.env): P
   if (wanted === undefined || wanted === '' || wanted === 'default') return resolveDefault(env);
   if (wanted === DEMO_MODEL_ID) return demoModel();
   if (isCatalogId(wanted)) return cachedCatalogModel(wanted, env);
+  const base = wanted.endsWith(INT8_SUFFIX) ? wanted.slice(0, -INT8_SUFFIX.length) : '';
+  if (isCatalogId(base)) return quantizedCatalogModel(wanted, base, env);
   return existingFile(wanted);
 }
 
@@ -69,6 +72,16 @@ async function cachedCatalogModel(id: string, env: Env): Promise<ResolvedModel> 
     default:
       throw new MaskserveError('MODEL_NOT_AVAILABLE', `Model ${id} is not downloaded yet: run \`maskserve models pull ${id}\``);
   }
+}
+
+/** `<ID>-int8`: the int8 model `models pull ID --int8` made on this machine. */
+async function quantizedCatalogModel(id: string, base: string, env: Env): Promise<ResolvedModel> {
+  const path = quantizedModelPath(catalogEntry(base), env);
+  if (await isFile(path)) return { id, path, isDemo: false };
+  throw new MaskserveError(
+    'MODEL_NOT_AVAILABLE',
+    `Model ${id} is not made yet: run \`maskserve models pull ${base} --int8 --calibrate DIR\` (DIR: 32 or more photos like those you will serve)`,
+  );
 }
 
 async function existingFile(spec: string): Promise<ResolvedModel> {

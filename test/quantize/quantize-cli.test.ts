@@ -180,6 +180,18 @@ describe('models quantize: bad input', () => {
     }
   });
 
+  it('pull --int8 without --calibrate: exit 2 before any download', async () => {
+    const result = await maskserve(['models', 'pull', 'detectron2-mask-rcnn-r50-fpn-3x', '--int8'], { env: { MASKSERVE_MODEL_MIRROR: 'http://127.0.0.1:9/' } });
+    assert.equal(result.code, 2);
+    assert.match(lastLine(result.stderr), /--int8 needs --calibrate DIR\|GLOB/);
+  });
+
+  it('an int8 catalog model not made yet says how to make it', async () => {
+    const result = await maskserve(['predict', join(images, 'b.jpg'), '--model', 'detectron2-mask-rcnn-r50-fpn-3x-int8']);
+    assert.equal(result.code, 3);
+    assert.match(lastLine(result.stderr), /run `maskserve models pull detectron2-mask-rcnn-r50-fpn-3x --int8 --calibrate DIR`/);
+  });
+
   it('--out naming the model itself: exit 2', async () => {
     const model = join(REPO_ROOT, 'models', 'demo', 'shapes-maskrcnn.onnx');
     const result = await maskserve(['models', 'quantize', 'demo', '--calibrate', images, '--out', model]);
