@@ -21,6 +21,7 @@ export interface QuantizeFlags {
   readonly out?: string;
   readonly family?: string;
   readonly keepFloat?: string;
+  readonly fp32RoiFeatures?: boolean;
 }
 
 export interface QuantizeIo {
@@ -50,7 +51,7 @@ export async function runModelsQuantize(model: string, flags: QuantizeFlags, io:
       ...(percentile === undefined ? {} : { percentile }),
       ...(flags.out === undefined ? {} : { out: flags.out }),
       ...(flags.family === undefined ? {} : { family: flags.family }),
-      ...(keepFloat ? { plan: { keepFloat } } : {}),
+      plan: { ...(keepFloat ? { keepFloat } : {}), ...(flags.fp32RoiFeatures ? { floatRoiAlignInputs: true } : {}) },
       onStage: (stage) => {
         progress?.stop();
         io.stderr.write(`maskserve: ${STAGES[stage]}...\n`);

@@ -108,6 +108,15 @@ describe('models quantize: the demo model', () => {
     }
   });
 
+  it('--fp32-roi-features keeps the layers RoIAlign reads in fp32, --images caps the set', async () => {
+    const out = join(dir, 'demo-roi.onnx');
+    const result = await maskserve(['models', 'quantize', 'demo', '--calibrate', CALIBRATION_GLOB, '--images', '4', '--fp32-roi-features', '--out', out]);
+    assert.equal(result.code, 0, result.stderr);
+    const card = JSON.parse(await readFile(join(dir, 'demo-roi.json'), 'utf8'));
+    assert.equal(card.quantization.calibrationImages, 4);
+    assert.equal(card.quantization.floatLayers.filter((layer: string) => /feeds RoIAlign/.test(layer)).length, 4);
+  });
+
   it('refuses to quantize an int8 model again', async () => {
     const result = await maskserve(['models', 'quantize', int8(), '--calibrate', CALIBRATION_GLOB, '--out', join(dir, 'twice.onnx')]);
     assert.equal(result.code, 3);
