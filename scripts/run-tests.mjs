@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function listTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -23,7 +24,10 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+// A short report (scripts/test-reporter.mjs): a line per file, failures in full, the totals.
+// TEST_REPORTER=tap (or spec) gives node's own reporters instead.
+const reporter = process.env.TEST_REPORTER ?? fileURLToPath(new URL('./test-reporter.mjs', import.meta.url));
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
