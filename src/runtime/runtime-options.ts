@@ -7,11 +7,9 @@
 //
 // CUDA: MASKSERVE_EXECUTION_PROVIDER=cuda asks for ['cuda', 'cpu'] (CPU takes the operators CUDA
 // lacks). onnxruntime-node ships only the CPU binary; the CUDA provider libraries are fetched by
-// its install script, which this repository's .npmrc skips. Fetch them with
-//   ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node
-// (the environment variable wins over the .npmrc line; removing `onnxruntime-node-install=skip`
-// from .npmrc and running `npm rebuild onnxruntime-node` also works on Linux x64). CUDA 12 and
-// cuDNN 9 must be installed on the machine.
+// its install script, which this repository's .npmrc skips (ignore-scripts). Fetch them with
+//   ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node --ignore-scripts=false
+// CUDA 12 and cuDNN 9 must be installed on the machine.
 import { availableParallelism } from 'node:os';
 import { invalidParameter } from '../errors.js';
 import type { ExecutionProvider, RuntimeOptions } from './runtime.js';

@@ -142,7 +142,7 @@ function cudaUnavailable(error: unknown): MaskserveError {
   return new MaskserveError(
     'INVALID_OPTION',
     'The CUDA execution provider is not available. Install onnxruntime-node\'s CUDA libraries with ' +
-      '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (CUDA 12 and cuDNN 9 required) ' +
+      '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node --ignore-scripts=false` (CUDA 12 and cuDNN 9 required) ' +
       `or use MASKSERVE_EXECUTION_PROVIDER=cpu. onnxruntime said: ${reason}`,
     {},
     { cause: error },
