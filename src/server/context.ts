@@ -2,6 +2,9 @@
 // Passed as plugin options (not a global), so several apps can live in one process (tests).
 import type { FetchPolicy } from '../input/fetch-url.js';
 import { MaskserveError } from '../errors.js';
+import { INT8_SUFFIX } from '../models/cache.js';
+import { isCatalogId } from '../models/catalog.js';
+import { DEMO_MODEL_ID } from '../models/resolve.js';
 import type { LoadedModel } from '../pipeline.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
 import type { ServerConfig } from './config.js';
@@ -20,15 +23,28 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
 }
 
-/** The requested model, or the default (first) one; unknown ids fail listing the loaded ones. */
+/** Longest model id echoed back in an error (a 10 MB `model` value must not become a 10 MB answer). */
+const MAX_ECHOED_ID = 100;
+
+/**
+ * The requested model, or the default (first) one. A model answers to its id and, for the embedded
+ * demo model, to `demo` (the name the CLI and README use). Unknown ids fail listing the loaded
+ * ones; a catalog id that is not loaded says how to serve it.
+ */
 export function pickModel(context: ServerContext, id: unknown): LoadedModel {
   const fallback = context.models[0];
   if (fallback === undefined) throw new MaskserveError('MODEL_NOT_AVAILABLE', 'No model is loaded');
   if (id === undefined || id === '') return fallback;
-  const found = context.models.find((model) => model.ref.id === id);
+  const found = context.models.find((model) => model.ref.id === id || (model.isDemo && id === DEMO_MODEL_ID));
   if (found) return found;
   const loaded = context.models.map((model) => model.ref.id);
-  throw new MaskserveError('UNKNOWN_MODEL', `Unknown model ${JSON.stringify(String(id))}; loaded models: ${loaded.join(', ')}`, {
+  const wanted = String(id);
+  const echoed = JSON.stringify(wanted.length > MAX_ECHOED_ID ? `${wanted.slice(0, MAX_ECHOED_ID)}...` : wanted);
+  const catalogId = wanted.endsWith(INT8_SUFFIX) ? wanted.slice(0, -INT8_SUFFIX.length) : wanted;
+  const hint = isCatalogId(wanted) || isCatalogId(catalogId)
+    ? `: it is a catalog model this server did not load (\`maskserve models pull ${catalogId}${catalogId === wanted ? '' : ' --int8 --calibrate DIR'}\`, then start the server with \`--model ${[...loaded, wanted].join(',')}\`)`
+    : '';
+  throw new MaskserveError('UNKNOWN_MODEL', `Unknown model ${echoed}${hint}; loaded models: ${loaded.join(', ')}`, {
     models: loaded,
   });
 }

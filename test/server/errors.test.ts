@@ -67,6 +67,18 @@ describe('4xx problems say what was wrong', () => {
     assertProblem(await post({}, multipartBody(undefined, { threshold: '0.5' })), 400, 'INVALID_REQUEST', /no file/);
   });
 
+  it('404 UNKNOWN_MODEL for a catalog model says how to serve it, and echoes at most 100 characters', async () => {
+    assertProblem(
+      await post({ 'content-type': 'image/png' }, png, '?model=detectron2-mask-rcnn-r50-fpn-3x'),
+      404,
+      'UNKNOWN_MODEL',
+      /catalog model this server did not load \(`maskserve models pull detectron2-mask-rcnn-r50-fpn-3x`, then start the server with `--model oracle,detectron2-mask-rcnn-r50-fpn-3x`\)/,
+    );
+    assertProblem(await post({ 'content-type': 'image/png' }, png, '?model=detectron2-mask-rcnn-r50-fpn-3x-int8'), 404, 'UNKNOWN_MODEL', /models pull detectron2-mask-rcnn-r50-fpn-3x --int8 --calibrate DIR/);
+    const long = assertProblem(await post({ 'content-type': 'image/png' }, png, `?model=${'x'.repeat(5000)}`), 404, 'UNKNOWN_MODEL');
+    assert.ok(String(long.detail).length < 200, String(long.detail).length.toString());
+  });
+
   it('404 UNKNOWN_MODEL lists the loaded model ids', async () => {
     const problem = assertProblem(await post({ 'content-type': 'image/png' }, png, '?model=nope'), 404, 'UNKNOWN_MODEL', /"nope".*oracle/);
     assert.deepEqual(problem.models, ['oracle']);

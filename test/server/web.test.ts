@@ -51,6 +51,11 @@ describe('the demo model', () => {
       const [listed] = (await demo.inject('/api/v1/models')).json().models;
       assert.equal(listed.isDemo, true);
       assert.equal(listed.notice, notice);
+      // `demo`, the name the CLI and README use, picks it as well as its card id.
+      const png = await photo('png');
+      const byAlias = await demo.inject({ method: 'POST', url: '/api/v1/segment?model=demo', headers: { 'content-type': 'image/png' }, body: png });
+      assert.equal(byAlias.statusCode, 200, byAlias.body);
+      assert.equal(byAlias.json().model.id, listed.id);
     } finally {
       await demo.close();
     }
