@@ -93,7 +93,8 @@ function classify(error: unknown, context: ProblemContext): Classified {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { code: 'PAYLOAD_TOO_LARGE', detail: `The upload is larger than the ${limit} limit.`, extensions: {} };
     case 'FST_FILES_LIMIT':
-      return { code: 'PAYLOAD_TOO_LARGE', detail: 'Send exactly one file, in the form field "file".', extensions: {} };
+      // A second file is a malformed request, not a large one.
+      return { code: 'INVALID_REQUEST', detail: 'Send exactly one file, in the form field "file".', extensions: {} };
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
       return { code: 'PAYLOAD_TOO_LARGE', detail: 'The form has too many fields.', extensions: {} };

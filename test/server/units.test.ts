@@ -84,7 +84,7 @@ describe('toProblem', () => {
     const cases: [object, number, string][] = [
       [{ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }, 413, 'PAYLOAD_TOO_LARGE'],
       [{ code: 'FST_REQ_FILE_TOO_LARGE', statusCode: 413 }, 413, 'PAYLOAD_TOO_LARGE'],
-      [{ code: 'FST_FILES_LIMIT', statusCode: 413 }, 413, 'PAYLOAD_TOO_LARGE'],
+      [{ code: 'FST_FILES_LIMIT', statusCode: 413 }, 400, 'INVALID_REQUEST'],
       [{ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }, 415, 'UNSUPPORTED_FORMAT'],
       [{ code: 'FST_INVALID_MULTIPART_CONTENT_TYPE', statusCode: 406 }, 415, 'UNSUPPORTED_FORMAT'],
       [{ code: 'FST_ERR_VALIDATION', statusCode: 400, validation: [], message: 'querystring/threshold must be number' }, 400, 'INVALID_REQUEST'],
