@@ -11,6 +11,7 @@ export const ERRORS = Object.freeze({
   CORRUPT_IMAGE: { status: 422, title: 'Corrupt or truncated image' },
   IMAGE_TOO_LARGE: { status: 413, title: 'Image too large' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
   URL_FETCH_FAILED: { status: 422, title: 'Could not fetch the image URL' },
   // Models
   UNKNOWN_MODEL: { status: 404, title: 'Unknown model' },

@@ -5,6 +5,7 @@ import { toCocoResults } from '../output/coco.js';
 import { renderAnnotated } from '../output/render.js';
 import { toResultJson } from '../output/result-json.js';
 import type { SegmentOutput } from '../pipeline.js';
+import { MaskserveError } from '../errors.js';
 import { negotiate } from './negotiate.js';
 import type { ImageOutputFormat, OutputFormat, RequestOptions } from './request-options.js';
 
@@ -16,10 +17,16 @@ const MEDIA_TYPES: Readonly<Record<ImageOutputFormat, string>> = Object.freeze({
 
 const API_OFFERS = ['application/json', 'image/png', 'image/jpeg', 'image/webp'] as const;
 
-/** The API default is JSON; an image only when asked for by ?format= or a preferring Accept. */
+/**
+ * The API default is JSON; an image only when asked for by ?format= or a preferring Accept. An
+ * Accept that allows none of them (e.g. application/xml) is refused before any work is done.
+ */
 export function apiFormat(explicit: OutputFormat | undefined, accept: string | undefined): OutputFormat {
   if (explicit !== undefined) return explicit;
   const chosen = negotiate(accept, API_OFFERS);
+  if (chosen === undefined) {
+    throw new MaskserveError('NOT_ACCEPTABLE', `Cannot answer with any type in Accept: ${JSON.stringify(String(accept).slice(0, 100))}; this endpoint offers ${API_OFFERS.join(', ')} (or choose with ?format=)`);
+  }
   if (chosen === 'image/png') return 'png';
   if (chosen === 'image/jpeg') return 'jpeg';
   if (chosen === 'image/webp') return 'webp';

@@ -67,6 +67,14 @@ describe('4xx problems say what was wrong', () => {
     assertProblem(await post({}, multipartBody(undefined, { threshold: '0.5' })), 400, 'INVALID_REQUEST', /no file/);
   });
 
+  it('406 NOT_ACCEPTABLE for an Accept the API cannot answer (before any work), unless ?format= chooses', async () => {
+    assertProblem(await post({ 'content-type': 'image/png', accept: 'application/xml' }, png), 406, 'NOT_ACCEPTABLE', /application\/xml.*offers application\/json, image\/png/);
+    const chosen = await post({ 'content-type': 'image/png', accept: 'application/xml' }, png, '?format=json');
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const anything = await post({ 'content-type': 'image/png', accept: 'application/xml, */*;q=0.1' }, png);
+    assert.equal(anything.statusCode, 200);
+  });
+
   it('404 UNKNOWN_MODEL for a catalog model says how to serve it, and echoes at most 100 characters', async () => {
     assertProblem(
       await post({ 'content-type': 'image/png' }, png, '?model=detectron2-mask-rcnn-r50-fpn-3x'),
