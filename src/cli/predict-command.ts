@@ -37,6 +37,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .option('-m, --model <model>', 'catalog id, path to an .onnx file, or "demo" (default: $MASKSERVE_MODEL, else the first downloaded catalog model, else demo)')
     .addOption(new Option('--family <family>', 'model family, when auto-detection needs help').choices(FAMILY_CHOICES))
     .option('-t, --threshold <score>', 'minimum score, 0..1 (default: 0.5)')
+    .option('--conf <score>', "the same as --threshold (Ultralytics' name for it)")
     .option('--iou <iou>', 'NMS IoU threshold for families that run NMS (yolo-seg), 0..1 (default: 0.7)')
     .option('--max-detections <n>', 'at most this many instances per image (default: 100)')
     .option('--classes <names>', 'keep only these class names, comma-separated (e.g. person,dog)')

@@ -14,6 +14,8 @@ export interface PredictFlags {
   readonly model?: string;
   readonly family?: string;
   readonly threshold?: string;
+  /** Ultralytics' name for --threshold. */
+  readonly conf?: string;
   readonly iou?: string;
   readonly maxDetections?: string;
   readonly classes?: string;
@@ -41,8 +43,13 @@ export interface PredictSettings {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function resolvePredictSettings(flags: PredictFlags, env: Env = process.env): PredictSettings {
-  const segment = withFlagNames(() =>
-    resolveOptions({ scoreThreshold: flags.threshold, iouThreshold: flags.iou, maxDetections: flags.maxDetections, classes: flags.classes }),
+  if (flags.threshold !== undefined && flags.conf !== undefined && flags.threshold !== flags.conf) {
+    throw new MaskserveError('INVALID_OPTION', 'Expected --threshold or --conf (the same setting) but received both, with different values');
+  }
+  const threshold = flags.threshold ?? flags.conf;
+  const segment = withFlagNames(
+    () => resolveOptions({ scoreThreshold: threshold, iouThreshold: flags.iou, maxDetections: flags.maxDetections, classes: flags.classes }),
+    flags.threshold === undefined && flags.conf !== undefined ? { threshold: '--conf' } : {},
   );
   return Object.freeze({
     ...(flags.model === undefined ? {} : { model: flags.model }),
@@ -65,13 +72,14 @@ const FLAG_NAMES: Readonly<Record<string, string>> = Object.freeze({
   classes: '--classes',
 });
 
-function withFlagNames<T>(parse: () => T): T {
+function withFlagNames<T>(parse: () => T, renames: Readonly<Record<string, string>> = {}): T {
   try {
     return parse();
   } catch (error) {
     if (!isMaskserveError(error)) throw error;
+    const names = { ...FLAG_NAMES, ...renames };
     const renamed = error.message.replace(/ for (\w+) but received /, (match, name: string) =>
-      FLAG_NAMES[name] ? ` for ${FLAG_NAMES[name]} but received ` : match,
+      names[name] ? ` for ${names[name]} but received ` : match,
     );
     throw new MaskserveError(error.code, renamed, { ...error.details });
   }

@@ -1,12 +1,13 @@
 // `maskserve predict`: expand inputs, load the model once, segment with bounded parallelism,
 // hand each result to a sink, and keep going past bad inputs (listed at the end, exit 1).
 import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { fetchImageBytes } from '../input/fetch-url.js';
 import { resolveModelSpec } from '../models/resolve.js';
 import { loadModel, segment, type LoadedModel } from '../pipeline.js';
 import { createInferencePool, defaultRuntimeOptions } from '../runtime/worker-pool.js';
 import { EXIT, UsageError, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
-import { assignOutputStems, inputOverwrittenBy } from './output-names.js';
+import { assignOutputStems, inputOverwrittenBy, RUN_FILES } from './output-names.js';
 import { OutDirSink, StdoutSink, type ResultSink } from './predict-output.js';
 import { expandInputs, type InputProblem, type InputSource } from './predict-inputs.js';
 import type { PredictSettings } from './predict-settings.js';
@@ -42,11 +43,17 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     const sink = await createSink(settings, stems, single, io.stdout);
     const progress = single ? undefined : createItemProgress('predict', sources.length, io.stderr);
     const failures: Failure[] = [...problems];
+    const started = performance.now();
+    const found = new Map<string, number>();
     await forEachBounded(sources.length, settings.concurrency, async (index) => {
       const source = sources[index];
       try {
         const result = await segment(await readInput(source, settings), model, settings.segment, decodeOptions(settings));
         await sink.accept(index, source, result);
+        for (const classId of result.instances.classIds) {
+          const name = result.instances.classNames[classId] ?? String(classId);
+          found.set(name, (found.get(name) ?? 0) + 1);
+        }
         progress?.tick(source.label, true);
       } catch (error) {
         failures.push({ label: source.label, reason: describeError(error), error });
@@ -56,10 +63,27 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     });
     progress?.stop();
     await sink.finish();
+    if (settings.outDir !== undefined) {
+      const done = sources.length - failures.filter((failure) => failure.error !== undefined).length;
+      io.stderr.write(`${outSummary(settings.outDir, done, found, (performance.now() - started) / 1000)}\n`);
+    }
     return reportFailures(failures, sources.length, io.stderr, model);
   } finally {
     await pool.close();
   }
+}
+
+/** `maskserve: 2 images, 7 instances (circle 3, ring 2, star 2) in 1.2 s -> out/ (...)`. */
+export function outSummary(outDir: string, images: number, found: ReadonlyMap<string, number>, seconds: number): string {
+  const total = [...found.values()].reduce((sum, count) => sum + count, 0);
+  const byClass = [...found].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const shown = byClass.slice(0, 6).map(([name, count]) => `${name} ${count}`);
+  if (byClass.length > shown.length) shown.push(`${byClass.length - shown.length} more classes`);
+  const classes = total > 0 ? ` (${shown.join(', ')})` : '';
+  return (
+    `maskserve: ${images} image${images === 1 ? '' : 's'}, ${total} instance${total === 1 ? '' : 's'}${classes} in ${seconds.toFixed(1)} s` +
+    ` -> ${outDir} (<stem>.png, <stem>.json, ${RUN_FILES.cocoResults}, ${RUN_FILES.images})`
+  );
 }
 
 function checkStdoutUse(settings: PredictSettings, inputCount: number, stdout: NodeJS.WriteStream): void {

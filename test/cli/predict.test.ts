@@ -86,6 +86,19 @@ describe('maskserve predict', { concurrency: 2 }, () => {
     assert.match(stderr, /\n  broken\.jpg: Unsupported image format/);
     assert.match(stderr, new RegExp(`\\n  ${imageUrl.replaceAll('.', '\\.')}: `), 'loopback URLs are refused without the test switch');
     assert.doesNotMatch(stderr, /\n\s+at /, 'no stack traces');
+    assert.match(stderr, /maskserve: 2 images, 4 instances \(dog 2, person 2\) in [\d.]+ s -> results \(<stem>\.png, <stem>\.json, coco-results\.json, images\.json\)\n/);
+  });
+
+  it('takes --conf as Ultralytics\' name for --threshold', async () => {
+    const { code, text, stderr } = await predict(['dog.jpg', '--conf', '0.9']);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual((JSON.parse(text) as ResultJson).instances.map((i) => i.label), ['person'], 'the 0.8 dog is below --conf 0.9');
+    const bad = await predict(['dog.jpg', '--conf', '2']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Expected a number between 0 and 1 for --conf but received "2"/);
+    const both = await predict(['dog.jpg', '--conf', '0.9', '--threshold', '0.5']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--threshold or --conf \(the same setting\)/);
   });
 
   it('prints JSON Lines for several inputs without --out', async () => {
