@@ -10,7 +10,8 @@
 //   ValueInfoProto  name=1 type=2               TypeProto tensor_type=1
 //   TypeProto.Tensor elem_type=1 shape=2        TensorShapeProto dim=1
 //   Dimension       dim_value=1 dim_param=2
-import { MaskserveError } from '../errors.js';
+import { basename } from 'node:path';
+import { MaskserveError, isMaskserveError } from '../errors.js';
 import { ELEMENT_TYPES } from '../onnx/data-types.js';
 import { readOpset, readStringPair } from '../onnx/reader.js';
 import type { GraphInfo, TensorType, ValueInfo } from '../types.js';
@@ -33,9 +34,18 @@ export async function readGraphInfo(source: string | Uint8Array): Promise<GraphI
   const bytes = typeof source === 'string' ? await openModelFile(source) : memorySource(source);
   try {
     return await readModel(bytes);
+  } catch (error) {
+    throw typeof source === 'string' ? namingTheFile(error, source) : error;
   } finally {
     await bytes.close();
   }
+}
+
+/** A MODEL_FORMAT error reworded to name the file: "x.jpg is not an ONNX model (...)" says more than a wire type at byte 0. */
+export function namingTheFile(error: unknown, path: string): unknown {
+  if (!isMaskserveError(error) || error.code !== 'MODEL_FORMAT') return error;
+  const detail = error.message.replace(/^Not a valid ONNX model: /, '');
+  return new MaskserveError('MODEL_FORMAT', `${basename(path)} is not an ONNX model (${detail})`, {}, { cause: error });
 }
 
 async function openModelFile(path: string): Promise<ByteSource> {

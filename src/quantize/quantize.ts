@@ -9,7 +9,7 @@ import { glob } from 'tinyglobby';
 import { detectFamily } from '../adapters/registry.js';
 import { MaskserveError } from '../errors.js';
 import { readModelCard } from '../models/model-card.js';
-import { readGraphInfo } from '../models/onnx-graph-info.js';
+import { namingTheFile, readGraphInfo } from '../models/onnx-graph-info.js';
 import { resolveModelSpec } from '../models/resolve.js';
 import { readModelSpec } from '../onnx/reader.js';
 import { saveModelWithCard } from '../onnx/save.js';
@@ -61,7 +61,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const images = await listCalibrationImages(options.calibrate, options.images ?? DEFAULT_CALIBRATION_IMAGES);
 
   const bytes = await readFile(source.path);
-  const spec = readModelSpec(bytes);
+  const spec = readSpecOf(bytes, source.path);
   refuseQuantized(spec);
   const [graph, card] = await Promise.all([readGraphInfo(bytes), readModelCard(source.path)]);
   const adapter = detectFamily(graph, card, options.family).create(graph, card);
@@ -102,6 +102,14 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const metadata = { ...(rewritten.spec.metadata ?? {}), 'maskserve.quantization': JSON.stringify({ method, calibrationSha256: calibration.digest }) };
   const cardPath = await saveModelWithCard(onnxPath, { ...rewritten.spec, metadata, producerName: 'maskserve-quantize' }, int8Card);
   return { onnxPath, cardPath, card: int8Card, plan };
+}
+
+function readSpecOf(bytes: Uint8Array, path: string): ModelSpec {
+  try {
+    return readModelSpec(bytes);
+  } catch (error) {
+    throw namingTheFile(error, path);
+  }
 }
 
 function defaultOutPath(model: string): string {

@@ -91,6 +91,13 @@ describe('maskserve models', { concurrency: 3 }, () => {
     assert.equal(info.card.description, 'oracle for CLI tests');
   });
 
+  it('info of a file that is not ONNX says so, naming it, with exit 3', async () => {
+    const photo = await ws.image('not-a-model.jpg');
+    const result = await maskserve(['models', 'info', photo], { cacheDir: ws.cacheDir });
+    assert.equal(result.code, 3);
+    assert.match(oneLine(result.stderr), /^maskserve: not-a-model\.jpg is not an ONNX model \(/);
+  });
+
   it('info of a catalog model that is not downloaded exits 3', async () => {
     const result = await maskserve(['models', 'info', 'mask-rcnn-r50-fpn'], { cacheDir: ws.cacheDir });
     assert.equal(result.code, 3);

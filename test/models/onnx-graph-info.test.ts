@@ -159,7 +159,7 @@ describe('readGraphInfo', () => {
 
   it('rejects a corrupt file with MODEL_FORMAT and a missing one with MODEL_NOT_AVAILABLE', async () => {
     const corrupt = await temp.write('corrupt', identityModel().subarray(0, 40));
-    await assert.rejects(readGraphInfo(corrupt), { code: 'MODEL_FORMAT' });
+    await assert.rejects(readGraphInfo(corrupt), { code: 'MODEL_FORMAT', message: /^corrupt\S* is not an ONNX model \(/ });
     await assert.rejects(readGraphInfo(`${temp.dir}/missing.onnx`), { code: 'MODEL_NOT_AVAILABLE', message: /no such file/ });
   });
 });

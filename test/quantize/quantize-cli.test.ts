@@ -153,7 +153,7 @@ describe('models quantize: bad input', () => {
     await writeFile(garbage, 'this is not a model');
     const { code, line } = await failing([garbage, '--calibrate', images], join(dir, 'bad1.onnx'));
     assert.equal(code, 3);
-    assert.match(line, /Not a valid ONNX model/);
+    assert.match(line, /garbage\.onnx is not an ONNX model \(/);
   });
 
   it('a model with nothing to quantize: exit 3', async () => {
