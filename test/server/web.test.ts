@@ -96,6 +96,10 @@ describe('/detect (the seed routes)', () => {
       [{ path: '/detect', method: 'POST', body: multipartBody({ bytes: Buffer.from('not an image at all') }) }, 415, /Unsupported image format/],
       [{ path: '/detect', method: 'POST', body: multipartBody(undefined, {}) }, 400, /no file/],
       [{ path: `/detect?url=${encodeURIComponent('ftp://example.com/a.png')}` }, 400, /http/],
+      // GET /detect validates its options like every other route, before fetching anything.
+      [{ path: `/detect?url=${encodeURIComponent('http://198.51.100.7/a.png')}&threshold=2` }, 400, /between 0 and 1 for threshold/],
+      [{ path: `/detect?url=${encodeURIComponent('http://198.51.100.7/a.png')}&treshold=0.2` }, 400, /treshold/],
+      [{ path: `/detect?url=${encodeURIComponent('http://198.51.100.7/a.png')}&model=nope` }, 404, /Unknown model/],
     ];
     for (const [{ path, ...init }, status, message] of cases) {
       const response = await fetch(`${baseUrl}${path}`, { ...init, headers: { accept: '*/*' } });

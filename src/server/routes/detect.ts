@@ -1,5 +1,5 @@
 // The seed's routes, kept for browsers and old scripts: POST /detect (multipart, field "file")
-// and GET /detect?url=… answer with the annotated image; any failure is the HTML error page
+// and GET /detect?url=…[&threshold=…] answer with the annotated image; any failure is the HTML error page
 // with the real status, never a 200.
 import type { FastifyPluginAsync } from 'fastify';
 import { pickModel, type ServerContext } from '../context.js';
@@ -16,7 +16,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
     200: { description: 'The annotated image (PNG, or JPEG when Accept prefers it)', content: { 'image/png': { schema: BinaryImage }, 'image/jpeg': { schema: BinaryImage } } },
   };
 
-  app.get<{ Querystring: { url?: string } }>(
+  app.get<{ Querystring: { url?: string } & Record<string, unknown> }>(
     '/detect',
     {
       schema: { tags: ['segmentation'], summary: 'Seed form: annotate the image at ?url=', querystring: DetectQuery, response: imageResponse },
@@ -24,9 +24,12 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       preHandler: keepConnectionWhileWorking,
     },
     async (request, reply) => {
-      const options = parseRequestOptions({});
-      const model = pickModel(context, undefined);
-      const bytes = await fetchUrl(request.query.url, limits);
+      // The other query parameters are the same options as everywhere (threshold, classes, model,
+      // drawing), validated before the URL is fetched.
+      const { url, ...fields } = request.query;
+      const options = parseRequestOptions(fields);
+      const model = pickModel(context, options.model);
+      const bytes = await fetchUrl(url, limits);
       const result = await runSegment(context, reply, bytes, model, options.segment);
       return sendAnnotatedImage(reply, result, detectImageFormat(request.headers.accept), options);
     },
