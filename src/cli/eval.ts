@@ -4,12 +4,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { MaskserveError, invalidParameter } from '../errors.js';
 import { evaluateCoco, type CocoEvalResult, type DetectionInput, type IouType } from '../eval/coco-eval.js';
+import type { CategoryAp } from '../eval/summary.js';
 import { loadGroundTruth } from '../eval/coco-dataset.js';
 import { resolveOptions } from '../options.js';
 import type { ModelRef } from '../types.js';
 import { detectAnnotatedImages } from './eval-detect.js';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
 import { integerFlag } from './flag-values.js';
+import { formatTable } from './table.js';
 import type { InputProblem } from './predict-inputs.js';
 import { precisionRecallSvg } from '../eval/pr-plot.js';
 import { precisionRecallPng } from '../eval/pr-plot-png.js';
@@ -61,7 +63,11 @@ export async function runEval(flags: EvalFlags, io: EvalIo = process): Promise<E
   }
 
   const result = evaluateCoco(gt, detections, iouTypes);
-  for (const iouType of iouTypes) io.stdout.write(`Evaluate annotation type *${iouType}*\n${result[iouType]?.summary ?? ''}\n`);
+  for (const iouType of iouTypes) {
+    const evaluation = result[iouType];
+    io.stdout.write(`Evaluate annotation type *${iouType}*\n${evaluation?.summary ?? ''}\n`);
+    if (evaluation) io.stdout.write(`\nPer-category ${iouType} AP:\n${perCategoryTable(evaluation.perCategory)}\n\n`);
+  }
   if (flags.out) await writeFile(flags.out, `${JSON.stringify(metricsJson(result, { model, flags, images: gt.images.length, failures }), null, 2)}\n`);
   if (flags.plot) await writePlot(flags.plot, result);
   if (failures.length === 0) return EXIT.OK;
@@ -102,6 +108,15 @@ async function readJson(path: string, flag: string): Promise<unknown> {
   } catch (error) {
     throw new MaskserveError('INVALID_REQUEST', `${flag} ${path} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** detectron2's per-category table (AP, AP50, AP75 in percent; '-' where a category has no ground truth). */
+function perCategoryTable(categories: readonly CategoryAp[]): string {
+  const percent = (value: number) => (value < 0 ? '-' : (100 * value).toFixed(1));
+  return formatTable(
+    ['category', 'AP', 'AP50', 'AP75'],
+    categories.map((category) => [category.name, percent(category.ap), percent(category.ap50), percent(category.ap75)]),
+  );
 }
 
 interface MetricsContext {

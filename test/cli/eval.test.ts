@@ -37,6 +37,8 @@ describe('maskserve eval', { concurrency: 2 }, () => {
     assert.equal(code, 0, stderr);
     assert.match(text, /^Evaluate annotation type \*bbox\*\n/);
     assert.equal(AP_ALL.exec(text)?.[1], '1.000');
+    assert.match(text, /\nPer-category bbox AP:\ncategory +AP +AP50 +AP75\n/, 'the per-category table follows the summary');
+    assert.match(text, /\nperson +100\.0 +100\.0 +100\.0\n/);
     assert.equal((await sharp(join(ws.dir, 'pr.png')).metadata()).format, 'png');
     const detections = JSON.parse(await readFile(join(ws.dir, 'dets.json'), 'utf8')) as { image_id: number }[];
     assert.deepEqual(detections.map((d) => d.image_id), [7, 7]);
