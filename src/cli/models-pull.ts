@@ -1,5 +1,6 @@
 // `maskserve models pull ID [--int8 --calibrate DIR]`: download + verify into the cache (and make
 // the int8 copy), progress on stderr, path on stdout.
+import { basename } from 'node:path';
 import { MaskserveError } from '../errors.js';
 import { catalogEntry } from '../models/catalog.js';
 import { pullModel } from '../models/pull.js';
@@ -8,7 +9,6 @@ import { createByteProgress, createItemProgress, type ItemProgress } from './pro
 import { integerFlag } from './flag-values.js';
 import { INT8_SUFFIX } from '../models/cache.js';
 import { DEFAULT_CALIBRATION_IMAGES, MAX_CALIBRATION_IMAGES, MIN_CALIBRATION_IMAGES } from '../quantize/calibration-settings.js';
-import { basename } from 'node:path';
 
 export interface PullIo {
   readonly stdout: NodeJS.WritableStream;

@@ -6,6 +6,7 @@ import { loadModel, type LoadedModel } from '../pipeline.js';
 import { createInferencePool, type InferencePool } from '../runtime/worker-pool.js';
 import { buildApp } from './app.js';
 import { loadServerConfig } from './config.js';
+import { browsableUrl, loggerOptions } from './log-output.js';
 import { DEMO_NOTICE } from './context.js';
 import { Readiness } from './readiness.js';
 import { warmUp } from './warm-up.js';
@@ -45,7 +46,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw error;
   }
 
-  const app = await buildApp({ models, pool, config, readiness, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildApp({ models, pool, config, readiness, logger: loggerOptions() });
   for (const model of models) {
     app.log.info(
       { model: model.ref.id, family: model.ref.family, path: model.path, loadSeconds: round(model.loadSeconds) },
@@ -64,10 +65,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     return closing;
   };
 
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `listening on ${address}` });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = browsableUrl(config.host, port);
 
   if (options.handleSignals ?? true) installSignalHandlers(app, close);
 
@@ -82,7 +83,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw error;
   }
   readiness.markReady();
-  app.log.info({ url, model: models[0]?.ref.id }, `maskserve ready at ${url} (model ${models[0]?.ref.id})`);
+  const everywhere = url.startsWith('http://localhost:') && config.host !== 'localhost' ? `; listening on all interfaces (${config.host})` : '';
+  app.log.info({ url, model: models[0]?.ref.id }, `maskserve ready at ${url} (model ${models[0]?.ref.id}${everywhere})`);
   return { app, pool, readiness, models, url, close };
 }
 
