@@ -44,7 +44,7 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
   const session = await options.pool.load(resolved.path, graph);
   const id = card.id ?? resolved.id;
   return Object.freeze({
-    ref: Object.freeze({ id, family: definition.family }),
+    ref: Object.freeze({ id, family: definition.family, ...(resolved.isDemo ? { isDemo: true } : {}) }),
     path: resolved.path,
     adapter,
     session,

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fetchImageBytes } from '../input/fetch-url.js';
-import { resolveModelSpec } from '../models/resolve.js';
+import { demoNotice, resolveModelSpec } from '../models/resolve.js';
 import { loadModel, segment, type LoadedModel } from '../pipeline.js';
 import { createInferencePool, defaultRuntimeOptions } from '../runtime/worker-pool.js';
 import { EXIT, UsageError, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
@@ -38,7 +38,7 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
   try {
     const model = await loadModel(settings.model, { pool, ...(settings.family ? { family: settings.family } : {}) });
     if (model.isDemo && settings.model === undefined) {
-      io.stderr.write('maskserve: using the demo model (shapes); run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects\n');
+      io.stderr.write(`maskserve: using the ${demoNotice(model.adapter.classNames)}\n`);
     }
     const sink = await createSink(settings, stems, single, io.stdout);
     const progress = single ? undefined : createItemProgress('predict', sources.length, io.stderr);

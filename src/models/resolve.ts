@@ -13,6 +13,18 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const DEMO_MODEL_PATH = fileURLToPath(new URL('../../models/demo/shapes-maskrcnn.onnx', import.meta.url));
 export const DEMO_MODEL_ID = 'demo';
 
+/**
+ * What the demo model is and how to get real objects, in the words the server log, the web UI,
+ * the API (/api/v1/models) and the CLI all use. `classes`: the demo model's class names.
+ */
+export function demoNotice(classes: readonly string[]): string {
+  const names = classes.filter((name) => name !== '__background');
+  return (
+    `demo model: it only knows ${names.length} synthetic shapes (${names.join(', ')}), not real objects. ` +
+    `For 80 everyday COCO classes run \`maskserve models pull ${CATALOG_IDS[0]}\` and restart: it is then served instead`
+  );
+}
+
 export interface ResolvedModel {
   readonly id: string;
   readonly path: string;

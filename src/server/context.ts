@@ -11,9 +11,6 @@ import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 
-export const DEMO_NOTICE =
-  'demo model — shapes; run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects';
-
 export interface ServerContext {
   readonly models: readonly LoadedModel[];
   readonly pool: InferencePool;

@@ -60,7 +60,11 @@ const Timings = Type.Object({
 
 export const ResultJson = Type.Object(
   {
-    model: Type.Object({ id: Type.String(), family: Type.String() }),
+    model: Type.Object({
+      id: Type.String(),
+      family: Type.String(),
+      isDemo: Type.Boolean({ description: 'true for the embedded demo model, which only knows synthetic shapes' }),
+    }),
     image: Type.Object({ width: Type.Integer(), height: Type.Integer() }),
     instances: Type.Array(
       Type.Object({

@@ -7,7 +7,7 @@ import { createInferencePool, type InferencePool } from '../runtime/worker-pool.
 import { buildApp } from './app.js';
 import { loadServerConfig } from './config.js';
 import { browsableUrl, loggerOptions } from './log-output.js';
-import { DEMO_NOTICE } from './context.js';
+import { demoNotice } from '../models/resolve.js';
 import { Readiness } from './readiness.js';
 import { warmUp } from './warm-up.js';
 
@@ -52,7 +52,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       { model: model.ref.id, family: model.ref.family, path: model.path, loadSeconds: round(model.loadSeconds) },
       `model ${model.ref.id} (${model.ref.family}) loaded`,
     );
-    if (model.isDemo) app.log.warn(`model ${model.ref.id}: ${DEMO_NOTICE}`);
+    if (model.isDemo) app.log.warn(`model ${model.ref.id}: ${demoNotice(model.adapter.classNames)}`);
   }
 
   let closing: Promise<void> | undefined;

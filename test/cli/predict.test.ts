@@ -39,7 +39,7 @@ describe('maskserve predict', { concurrency: 2 }, () => {
     assert.equal(code, 0, stderr);
     assert.equal(stderr, '');
     const result = JSON.parse(text) as ResultJson;
-    assert.deepEqual(result.model, { id: 'oracle-maskrcnn', family: 'maskrcnn' });
+    assert.deepEqual(result.model, { id: 'oracle-maskrcnn', family: 'maskrcnn', isDemo: false });
     assert.deepEqual(result.image, { width: 640, height: 480 });
     assert.deepEqual(result.instances.map((i) => i.label), ['dog']);
     assert.deepEqual(result.counts, { dog: 1 });

@@ -22,7 +22,7 @@ const result: SegmentResult = {
 describe('toResultJson', () => {
   it('orders instances by score and rounds numbers', () => {
     const json = toResultJson(result, { maskFormat: 'rle' });
-    assert.deepEqual(json.model, { id: 'demo', family: 'maskrcnn' });
+    assert.deepEqual(json.model, { id: 'demo', family: 'maskrcnn', isDemo: false });
     assert.deepEqual(json.image, { width: 8, height: 6 });
     assert.deepEqual(
       json.instances.map(({ id, label, classId, score, bbox, area }) => ({ id, label, classId, score, bbox, area })),

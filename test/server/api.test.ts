@@ -28,7 +28,7 @@ describe('POST /api/v1/segment', () => {
     assert.equal(response.statusCode, 200);
     assert.match(response.headers['content-type'] as string, /^application\/json/);
     const result = response.json();
-    assert.deepEqual(result.model, { id: 'oracle', family: 'maskrcnn' });
+    assert.deepEqual(result.model, { id: 'oracle', family: 'maskrcnn', isDemo: false });
     assert.deepEqual(result.image, { width: 64, height: 48 });
     assert.deepEqual(result.instances.map((i: { label: string }) => i.label), ['person', 'dog']);
     assert.deepEqual(result.counts, { person: 1, dog: 1 });

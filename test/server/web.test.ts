@@ -43,19 +43,20 @@ describe('GET / without a built UI', () => {
 describe('the demo model', () => {
   it('is announced on the index page and in /api/v1/models', async () => {
     // The real loaded oracle, flagged the way resolveModelSpec flags the embedded demo model.
-    const demo = await testApp(models, { models: [{ ...models.models[0]!, isDemo: true }] });
+    const oracle = models.models[0]!;
+    const demo = await testApp(models, { models: [{ ...oracle, isDemo: true, ref: { ...oracle.ref, isDemo: true } }] });
     try {
-      const notice = 'demo model — shapes; run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects';
+      const notice = /^demo model: it only knows \d+ synthetic shapes \(person, bicycle, .*\), not real objects\. For 80 everyday COCO classes run `maskserve models pull detectron2-mask-rcnn-r50-fpn-3x` and restart: it is then served instead$/;
       const page = await demo.inject('/');
-      assert.ok(page.body.includes('demo model — shapes; run `maskserve models pull mask-rcnn-r50-fpn`'), page.body);
+      assert.ok(page.body.includes('run `maskserve models pull detectron2-mask-rcnn-r50-fpn-3x` and restart'), page.body);
       const [listed] = (await demo.inject('/api/v1/models')).json().models;
       assert.equal(listed.isDemo, true);
-      assert.equal(listed.notice, notice);
+      assert.match(listed.notice, notice);
       // `demo`, the name the CLI and README use, picks it as well as its card id.
       const png = await photo('png');
       const byAlias = await demo.inject({ method: 'POST', url: '/api/v1/segment?model=demo', headers: { 'content-type': 'image/png' }, body: png });
       assert.equal(byAlias.statusCode, 200, byAlias.body);
-      assert.equal(byAlias.json().model.id, listed.id);
+      assert.deepEqual(byAlias.json().model, { id: listed.id, family: 'maskrcnn', isDemo: true }, 'each result says it came from the demo model');
     } finally {
       await demo.close();
     }

@@ -96,7 +96,7 @@ describe('browser UI (desktop)', () => {
     const { models } = (await server.app.inject({ url: '/api/v1/models' })).json() as { models: { id: string; family: string }[] };
     assert.equal(await page.locator('#model-badge .badge-id').textContent(), models[0].id);
     assert.equal(await page.locator('#model-badge .badge-family').textContent(), models[0].family);
-    assert.match((await page.locator('#model-badge').textContent()) ?? '', /demo model — shapes; run maskserve models pull mask-rcnn-r50-fpn for COCO objects/);
+    assert.match((await page.locator('#model-badge').textContent()) ?? '', /demo model: it only knows 6 synthetic shapes \(circle, triangle, square, star, hexagon, ring\), not real objects\. For 80 everyday COCO classes run maskserve models pull detectron2-mask-rcnn-r50-fpn-3x and restart/);
     await page.locator('#sample-list .sample').first().waitFor();
     assert.equal(await page.locator('#sample-list .sample').count(), 12);
   });

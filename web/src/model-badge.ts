@@ -3,8 +3,6 @@
 import { textSpan } from './dom.js';
 import type { ModelInfo } from './types.js';
 
-const DEMO_NOTICE = 'demo model — shapes; run `maskserve models pull mask-rcnn-r50-fpn` for COCO objects';
-
 export function renderModelBadge(root: HTMLElement, model: ModelInfo | undefined, failure?: string): void {
   root.replaceChildren();
   if (!model) {
@@ -15,7 +13,8 @@ export function renderModelBadge(root: HTMLElement, model: ModelInfo | undefined
   chip.append(textSpan('badge-dot', ''), textSpan('badge-id', model.id), textSpan('badge-family', model.family));
   chip.title = `Model ${model.id} (${model.family}), ${model.classes.filter((name) => name !== '__background').length} classes`;
   root.append(chip);
-  if (model.isDemo) root.append(noticeWithCode(model.notice ?? DEMO_NOTICE));
+  // The server words the notice (class list, how to get COCO objects): one text everywhere.
+  if (model.isDemo && model.notice) root.append(noticeWithCode(model.notice));
 }
 
 /** The notice with `backticked` parts shown as code, built from text nodes (never innerHTML). */

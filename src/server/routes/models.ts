@@ -1,6 +1,7 @@
 // GET /api/v1/models: what this server can run, so clients can pick `model=` and class names.
 import type { FastifyPluginAsync } from 'fastify';
-import { DEMO_NOTICE, type ServerContext } from '../context.js';
+import { demoNotice } from '../../models/resolve.js';
+import type { ServerContext } from '../context.js';
 import { ModelList, Problem } from '../schemas.js';
 
 export const modelRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (app, { context }) => {
@@ -14,7 +15,7 @@ export const modelRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
       state: 'ready' as const,
       isDemo: model.isDemo,
       default: index === 0,
-      ...(model.isDemo ? { notice: DEMO_NOTICE } : {}),
+      ...(model.isDemo ? { notice: demoNotice(model.adapter.classNames) } : {}),
     })),
   };
 

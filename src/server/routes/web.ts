@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { DEMO_NOTICE, type ServerContext } from '../context.js';
+import { demoNotice } from '../../models/resolve.js';
+import type { ServerContext } from '../context.js';
 import { SERVER_PAGE_CSP } from '../plugins/security-headers.js';
 import { renderIndexPage } from '../views/index-page.js';
 
@@ -12,7 +13,7 @@ export const webRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (
   const webRoot = context.config.webRoot;
   const hasBuiltUi = existsSync(join(webRoot, 'index.html'));
   const model = context.models[0];
-  const fallbackPage = renderIndexPage({ id: model?.ref.id ?? 'none', isDemo: model?.isDemo ?? false }, DEMO_NOTICE);
+  const fallbackPage = renderIndexPage({ id: model?.ref.id ?? 'none', isDemo: model?.isDemo ?? false }, model ? demoNotice(model.adapter.classNames) : '');
 
   if (hasBuiltUi) {
     // Assets (hashed by Vite) from web/dist; unknown paths fall through to the 404 handler.
