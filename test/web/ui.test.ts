@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
 import type { ResultJson } from '../../src/types.js';
 import { instanceAt } from '../../web/src/hit-test.js';
 import { decodeMaskRegion, distanceToEdge } from '../../web/src/rle.js';
@@ -97,6 +98,9 @@ describe('browser UI (desktop)', () => {
     assert.equal(await page.locator('#model-badge .badge-id').textContent(), models[0].id);
     assert.equal(await page.locator('#model-badge .badge-family').textContent(), models[0].family);
     assert.match((await page.locator('#model-badge').textContent()) ?? '', /demo model: it only knows 6 synthetic shapes \(circle, triangle, square, star, hexagon, ring\), not real objects\. For 80 everyday COCO classes run maskserve models pull detectron2-mask-rcnn-r50-fpn-3x and restart/);
+    // The page says what this model finds, with its classes, where the headline is.
+    assert.equal(await page.locator('#input-heading').textContent(), 'Find the drawn shapes in an image (demo model)');
+    assert.match((await page.locator('.input-panel .lede.is-demo').textContent()) ?? '', /only knows 6 synthetic shapes \(circle, triangle, square, star, hexagon, ring\)/);
     await page.locator('#sample-list .sample').first().waitFor();
     assert.equal(await page.locator('#sample-list .sample').count(), 12);
   });
@@ -178,6 +182,7 @@ describe('browser UI (desktop)', () => {
     const expected = scores.filter((score) => score >= Math.ceil(cut * 100) / 100 - 1e-9).length;
     assert.equal(await shownCount(page), expected);
     assert.ok(expected < result.instances.length || scores[0] === scores.at(-1));
+    assert.match((await page.locator('#summary').textContent()) ?? '', new RegExp(`^Showing ${expected} of ${result.instances.length} instances( \\(${result.instances.length - expected} below the ${Math.round(Math.ceil(cut * 100))} % minimum score\\))?$`));
     await setSlider(page, '#threshold', 0.05);
     const firstClass = page.locator('#instance-list input[data-class-label]').first();
     const label = await firstClass.getAttribute('data-class-label');
@@ -234,6 +239,18 @@ describe('browser UI (desktop)', () => {
     await page.locator('.input-panel').screenshot({ path: join(SCREENSHOTS, 'ui-error.png') });
     await upload(page, join(HELDOUT_DIR, 'shapes_0005.jpg'));
     assert.equal(await page.locator('#error').isHidden(), true);
+  });
+
+  it('an image without detections says so, never the previous image\'s "lower the score" note', async () => {
+    await setSlider(page, '#threshold', 1);
+    await page.locator('#instance-list .empty-note', { hasText: 'Lower the minimum score' }).waitFor();
+    const blank = join(SCREENSHOTS, 'blank.png');
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toFile(blank);
+    const empty = await upload(page, blank);
+    assert.equal(empty.instances.length, 0);
+    assert.equal(await page.locator('#instance-list .empty-note').textContent(), 'No objects found in this image.');
+    assert.equal(await page.locator('#summary').textContent(), 'Showing 0 of 0 instances');
+    await setSlider(page, '#threshold', 0.5);
   });
 });
 

@@ -52,7 +52,9 @@ export function createInstanceList(root: HTMLElement, callbacks: InstanceListCal
       const listed = aboveThreshold(prepared.map((item) => ({ ...item.instance, color: item.color })), view);
       // Rebuild only when the rows change (threshold moved past a score); otherwise just sync
       // states, so focus and scroll position survive every slider step.
-      const key = listed.map((item) => item.id).join(',');
+      // The total is part of the key: an empty list must say "no objects" or "lower the score"
+      // for this result, not keep the previous result's note.
+      const key = `${prepared.length}:${listed.map((item) => item.id).join(',')}`;
       if (key !== renderedKey) {
         renderedKey = key;
         root.replaceChildren(listed.length === 0 ? emptyNote(prepared.length) : buildGroups(listed));

@@ -7,13 +7,13 @@ import { annotatedPng, jsonBlob, saveBlob } from './downloads.js';
 import { baseName, cocoResults, filteredResultJson } from './exports.js';
 import { wireInputs, renderSamples } from './inputs.js';
 import { createInstanceList } from './instance-list.js';
-import { renderModelBadge } from './model-badge.js';
+import { announceDemo, renderModelBadge } from './model-badge.js';
 import { prepareInstances, scaleFor, type PreparedInstance, type Scale } from './overlay.js';
 import { loadPhoto } from './photo.js';
 import { createStatus } from './status.js';
 import type { ModelInfo, ResultJson } from './types.js';
 import { createViewer } from './viewer.js';
-import { initialViewState, toggled, visibleInstances, type ViewState } from './view-state.js';
+import { aboveThreshold, initialViewState, toggled, visibleInstances, type ViewState } from './view-state.js';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -68,6 +68,20 @@ function visiblePrepared(current: Session): PreparedInstance[] {
   return current.prepared.filter((item) => ids.has(item.id));
 }
 
+/** "Showing 2 of 4 instances (2 below the 60 % minimum score)": never a bare "0 of 4". */
+function summaryText(shown: number, instances: Session['result']['instances'], current: ViewState): string {
+  const total = instances.length;
+  const head = `Showing ${shown} of ${total} instance${total === 1 ? '' : 's'}`;
+  if (shown === total) return head;
+  const below = total - aboveThreshold(instances, current).length;
+  const hidden = total - shown - below;
+  const reasons = [
+    ...(below > 0 ? [`${below} below the ${Math.round(current.threshold * 100)} % minimum score`] : []),
+    ...(hidden > 0 ? [`${hidden} hidden`] : []),
+  ];
+  return `${head} (${reasons.join(', ')})`;
+}
+
 function render(): void {
   controls.sync(view);
   if (!session) return;
@@ -75,7 +89,7 @@ function render(): void {
   viewer.render(visible, view, session.scale);
   list.render(session.prepared, view);
   const total = session.result.instances.length;
-  summary.textContent = `Showing ${visible.length} of ${total} instance${total === 1 ? '' : 's'}`;
+  summary.textContent = summaryText(visible.length, session.result.instances, view);
   photoCanvas.setAttribute('aria-label', `The analysed image: ${visible.length} of ${total} detected instances outlined`);
 }
 
@@ -167,6 +181,7 @@ fetchModels().then(
   (models) => {
     model = models.find((entry) => entry.default) ?? models[0];
     renderModelBadge(byId('model-badge'), model);
+    if (model?.isDemo && model.notice) announceDemo(model.notice);
   },
   () => renderModelBadge(byId('model-badge'), undefined, 'Model list unavailable'),
 );

@@ -17,6 +17,20 @@ export function renderModelBadge(root: HTMLElement, model: ModelInfo | undefined
   if (model.isDemo && model.notice) root.append(noticeWithCode(model.notice));
 }
 
+/**
+ * With the demo model, the page's own headline must not promise "every object": it says what
+ * this model finds, and the lede carries the notice (class list, how to get COCO objects).
+ */
+export function announceDemo(notice: string): void {
+  const heading = document.getElementById('input-heading');
+  const lede = document.querySelector<HTMLElement>('.input-panel .lede');
+  if (heading) heading.textContent = 'Find the drawn shapes in an image (demo model)';
+  if (lede) {
+    lede.replaceChildren(noticeWithCode(notice));
+    lede.classList.add('is-demo');
+  }
+}
+
 /** The notice with `backticked` parts shown as code, built from text nodes (never innerHTML). */
 function noticeWithCode(notice: string): HTMLElement {
   const paragraph = textSpan('badge-notice', '');
