@@ -2,6 +2,7 @@
 // Semantic checks (ranges, class lists) live in src/options.ts so the CLI shares them; the
 // schemas repeat the ranges only so /docs shows them.
 import Type from 'typebox';
+import { MAX_URL_LENGTH } from '../input/url-target.js';
 
 const Unit = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
 
@@ -29,13 +30,15 @@ export const SegmentQuery = Type.Object(optionProperties);
 
 export const SegmentJsonBody = Type.Object(
   {
-    url: Type.String({ format: 'uri', description: 'http(s) URL of the image, fetched by the server' }),
+    // No `format: 'uri'`: TypeBox checks it with a regex that overflows the stack on a 10 MB
+    // string (a 500). The length cap answers 400 at once; src/input/url-target.ts parses the URL.
+    url: Type.String({ maxLength: MAX_URL_LENGTH, description: 'http(s) URL of the image, fetched by the server' }),
     ...optionProperties,
     classes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Class names to keep' })),
   },
 );
 
-export const DetectQuery = Type.Object({ url: Type.Optional(Type.String({ description: 'http(s) URL of the image' })) });
+export const DetectQuery = Type.Object({ url: Type.Optional(Type.String({ maxLength: MAX_URL_LENGTH, description: 'http(s) URL of the image' })) });
 
 export const Problem = Type.Object(
   {

@@ -58,6 +58,18 @@ describe('4xx problems say what was wrong', () => {
     assertProblem(response, 400, 'INVALID_OPTION', /"treshold".*valid options: threshold/);
   });
 
+  it('400 for a JSON url of 10 MB, refused by its length at once (it was a 500)', async () => {
+    const app2 = await testApp(models, { config: testConfig({ maxUploadBytes: 16 * 1024 * 1024 }) });
+    try {
+      const response = await app2.inject({ method: 'POST', url: '/api/v1/segment', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://a/${'x'.repeat(10 << 20)}` }) });
+      const notUrl = await app2.inject({ method: 'POST', url: '/api/v1/segment', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'not a url' }) });
+      assertProblem(notUrl, 400, 'INVALID_REQUEST', /not a valid absolute URL/);
+      assertProblem(response, 400, 'INVALID_REQUEST', /url must not have more than 8192 characters/);
+    } finally {
+      await app2.close();
+    }
+  });
+
   it('400 for a missing image, an empty body, bad JSON and a file in the wrong field', async () => {
     assertProblem(await app.inject({ method: 'POST', url: '/api/v1/segment' }), 400, 'INVALID_REQUEST', /No image in the request/);
     assertProblem(await post({ 'content-type': 'image/png' }, Buffer.alloc(0)), 400, 'EMPTY_INPUT', /empty/);
