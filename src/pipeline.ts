@@ -21,8 +21,6 @@ export interface LoadedModel {
   readonly session: ModelSession;
   readonly graph: GraphInfo;
   readonly card: ModelCard;
-  /** True for the embedded demo model (shapes), so the UI and logs can say so. */
-  readonly isDemo: boolean;
   /** Seconds spent creating the sessions (for /metrics and logs). */
   readonly loadSeconds: number;
 }
@@ -44,13 +42,12 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
   const session = await options.pool.load(resolved.path, graph);
   const id = card.id ?? resolved.id;
   return Object.freeze({
-    ref: Object.freeze({ id, family: definition.family, ...(resolved.isDemo ? { isDemo: true } : {}) }),
+    ref: Object.freeze({ id, family: definition.family, isDemo: resolved.isDemo }),
     path: resolved.path,
     adapter,
     session,
     graph,
     card,
-    isDemo: resolved.isDemo,
     loadSeconds: (performance.now() - started) / 1000,
   });
 }

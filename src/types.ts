@@ -116,8 +116,8 @@ export interface Timings {
 export interface ModelRef {
   readonly id: string;
   readonly family: ModelFamily;
-  /** The embedded demo model (synthetic shapes only): results say so. */
-  readonly isDemo?: boolean;
+  /** The embedded demo model (synthetic shapes only): the UI, logs and every result say so. */
+  readonly isDemo: boolean;
 }
 
 export interface SegmentResult {

@@ -37,7 +37,7 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
   const pool = createInferencePool({ maxQueue: Math.max(settings.concurrency, defaultRuntimeOptions().maxQueue) });
   try {
     const model = await loadModel(settings.model, { pool, ...(settings.family ? { family: settings.family } : {}) });
-    if (model.isDemo && settings.model === undefined) {
+    if (model.ref.isDemo && settings.model === undefined) {
       io.stderr.write(`maskserve: using the ${demoNotice(model.adapter.classNames)}\n`);
     }
     const sink = await createSink(settings, stems, single, io.stdout);

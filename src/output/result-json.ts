@@ -32,7 +32,7 @@ export function toResultJson(result: SegmentResult, options: ResultJsonOptions):
     return item;
   });
   return {
-    model: { id: result.model.id, family: result.model.family, isDemo: result.model.isDemo === true },
+    model: { id: result.model.id, family: result.model.family, isDemo: result.model.isDemo },
     image: { width: instances.imageSize.width, height: instances.imageSize.height },
     instances: out,
     counts,

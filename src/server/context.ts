@@ -32,7 +32,7 @@ export function pickModel(context: ServerContext, id: unknown): LoadedModel {
   const fallback = context.models[0];
   if (fallback === undefined) throw new MaskserveError('MODEL_NOT_AVAILABLE', 'No model is loaded');
   if (id === undefined || id === '') return fallback;
-  const found = context.models.find((model) => model.ref.id === id || (model.isDemo && id === DEMO_MODEL_ID));
+  const found = context.models.find((model) => model.ref.id === id || (model.ref.isDemo && id === DEMO_MODEL_ID));
   if (found) return found;
   const loaded = context.models.map((model) => model.ref.id);
   const wanted = String(id);

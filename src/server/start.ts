@@ -52,7 +52,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       { model: model.ref.id, family: model.ref.family, path: model.path, loadSeconds: round(model.loadSeconds) },
       `model ${model.ref.id} (${model.ref.family}) loaded`,
     );
-    if (model.isDemo) app.log.warn(`model ${model.ref.id}: ${demoNotice(model.adapter.classNames)}`);
+    if (model.ref.isDemo) app.log.warn(`model ${model.ref.id}: ${demoNotice(model.adapter.classNames)}`);
   }
 
   let closing: Promise<void> | undefined;

@@ -36,7 +36,7 @@ after(() => pool.close());
 describe('demo model on the held-out set', () => {
   it('is detected as a maskrcnn model with the six shape classes', () => {
     assert.equal(model.ref.family, 'maskrcnn');
-    assert.equal(model.isDemo, true);
+    assert.equal(model.ref.isDemo, true);
     assert.deepEqual(model.adapter.classNames.slice(1), ['circle', 'triangle', 'square', 'star', 'hexagon', 'ring']);
   });
 

@@ -14,7 +14,7 @@ const instances = makeInstances(imageSize, [
   { box: [0, 4, 2, 6], score: 0.5, classId: 1, mask: rectMask(0, 4, 2, 6) },
 ]);
 const result: SegmentResult = {
-  model: { id: 'demo', family: 'maskrcnn' },
+  model: { id: 'demo', family: 'maskrcnn', isDemo: false },
   instances,
   timings: { decodeMs: 1.234, preprocessMs: 2.25, inferenceMs: 100.06, postprocessMs: 0.04, totalMs: 103.5999 },
 };

@@ -44,7 +44,7 @@ describe('the demo model', () => {
   it('is announced on the index page and in /api/v1/models', async () => {
     // The real loaded oracle, flagged the way resolveModelSpec flags the embedded demo model.
     const oracle = models.models[0]!;
-    const demo = await testApp(models, { models: [{ ...oracle, isDemo: true, ref: { ...oracle.ref, isDemo: true } }] });
+    const demo = await testApp(models, { models: [{ ...oracle, ref: { ...oracle.ref, isDemo: true } }] });
     try {
       const notice = /^demo model: it only knows \d+ synthetic shapes \(person, bicycle, .*\), not real objects\. For 80 everyday COCO classes run `maskserve models pull detectron2-mask-rcnn-r50-fpn-3x` and restart: it is then served instead$/;
       const page = await demo.inject('/');

@@ -10,7 +10,7 @@ import { groupByClass, initialViewState, toggled, visibleInstances } from '../..
 const mask = { size: [10, 10] as [number, number], counts: 'PQ1' };
 const instance = (id: number, label: string, score: number, classId = 1): ResultInstance => ({ id, label, classId, score, bbox: [1, 2, 3, 4], area: 12, mask });
 const result: ResultJson = {
-  model: { id: 'demo', family: 'maskrcnn' },
+  model: { id: 'demo', family: 'maskrcnn', isDemo: false },
   image: { width: 10, height: 10 },
   instances: [instance(0, 'circle', 0.9), instance(1, 'star', 0.7, 4), instance(2, 'circle', 0.4), instance(3, 'circle', 0.06)],
   counts: { circle: 3, star: 1 },

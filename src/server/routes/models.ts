@@ -13,9 +13,9 @@ export const modelRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
       categoryIds: [...model.adapter.categoryIds],
       input: model.adapter.inputDescription,
       state: 'ready' as const,
-      isDemo: model.isDemo,
+      isDemo: model.ref.isDemo,
       default: index === 0,
-      ...(model.isDemo ? { notice: demoNotice(model.adapter.classNames) } : {}),
+      ...(model.ref.isDemo ? { notice: demoNotice(model.adapter.classNames) } : {}),
     })),
   };
 

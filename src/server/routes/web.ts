@@ -13,7 +13,7 @@ export const webRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (
   const webRoot = context.config.webRoot;
   const hasBuiltUi = existsSync(join(webRoot, 'index.html'));
   const model = context.models[0];
-  const fallbackPage = renderIndexPage({ id: model?.ref.id ?? 'none', isDemo: model?.isDemo ?? false }, model ? demoNotice(model.adapter.classNames) : '');
+  const fallbackPage = renderIndexPage({ id: model?.ref.id ?? 'none', isDemo: model?.ref.isDemo ?? false }, model ? demoNotice(model.adapter.classNames) : '');
 
   if (hasBuiltUi) {
     // Assets (hashed by Vite) from web/dist; unknown paths fall through to the 404 handler.
