@@ -135,19 +135,19 @@ export function nodeName(node: NodeSpec, index: number): string {
 }
 
 /** Where a node's output is quantized: after a sole Relu consumer (folded by onnxruntime), else the output itself. */
-export function outputPoint(node: NodeSpec, consumers: ReadonlyMap<string, readonly Use[]>, nodes: readonly NodeSpec[]): string {
+function outputPoint(node: NodeSpec, consumers: ReadonlyMap<string, readonly Use[]>, nodes: readonly NodeSpec[]): string {
   const output = node.outputs[0];
   const uses = consumers.get(output) ?? [];
   if (uses.length === 1 && FOLDED_ACTIVATIONS.has(nodes[uses[0].node].op)) return nodes[uses[0].node].outputs[0];
   return output;
 }
 
-export interface Use {
+interface Use {
   readonly node: number;
   readonly input: number;
 }
 
-export function consumerMap(nodes: readonly NodeSpec[]): Map<string, Use[]> {
+function consumerMap(nodes: readonly NodeSpec[]): Map<string, Use[]> {
   const map = new Map<string, Use[]>();
   nodes.forEach((node, index) =>
     node.inputs.forEach((input, position) => {

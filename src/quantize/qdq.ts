@@ -68,7 +68,8 @@ export interface RewriteResult {
 }
 
 export function rewriteToQdq(spec: ModelSpec, plan: QuantizationPlan, ranges: ReadonlyMap<string, ActivationRange>): RewriteResult {
-  const defaultOpset = (spec.opsetImports ?? [{ domain: '', version: spec.opset ?? 13 }]).find((entry) => entry.domain === '')?.version ?? 13;
+  const imported: readonly OpsetImport[] = spec.opsetImports ?? [{ domain: '', version: spec.opset ?? 13 }];
+  const defaultOpset = imported.find((entry) => entry.domain === '')?.version ?? 13;
   // Per-channel DequantizeLinear (axis) is standard from opset 13; older graphs use the contrib ops.
   const qdqDomain = defaultOpset >= 13 ? undefined : 'com.microsoft';
   const weights = new Map((spec.initializers ?? []).map((tensor) => [tensor.name ?? '', tensor]));
@@ -138,7 +139,7 @@ export function rewriteToQdq(spec: ModelSpec, plan: QuantizationPlan, ranges: Re
 
   const unused = new Set([...replacedWeights].filter(([name, count]) => count === weightUses.get(name)).map(([name]) => name));
   const initializers = [...(spec.initializers ?? []).filter((tensor) => !unused.has(tensor.name ?? '')), ...added];
-  const opsetImports: OpsetImport[] = [...(spec.opsetImports ?? [{ domain: '', version: spec.opset ?? 13 }])];
+  const opsetImports: OpsetImport[] = [...imported];
   if (qdqDomain && !opsetImports.some((entry) => entry.domain === qdqDomain)) opsetImports.push({ domain: qdqDomain, version: 1 });
   return {
     spec: { ...spec, nodes, initializers, opsetImports },

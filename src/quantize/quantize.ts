@@ -17,7 +17,7 @@ import type { ModelSpec } from '../onnx/writer.js';
 import type { ModelCard } from '../types.js';
 import { MASKSERVE_VERSION } from '../version.js';
 import { calibrateActivations } from './calibrate.js';
-import { nodeName, planQuantization, QUANTIZABLE_OPS, type PlanOptions, type QuantizationPlan } from './plan.js';
+import { nodeName, planQuantization, type PlanOptions, type QuantizationPlan } from './plan.js';
 import { rewriteToQdq, type ActivationRange } from './qdq.js';
 import { DEFAULT_CALIBRATION_IMAGES, DEFAULT_PERCENTILE, MIN_CALIBRATION_IMAGES, type CalibrationMethod } from './calibration-settings.js';
 
@@ -63,6 +63,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const bytes = await readFile(source.path);
   const spec = readSpecOf(bytes, source.path);
   refuseQuantized(spec);
+  // An empty plan (no Conv/Gemm/Add, or none feeding another layer) is refused below.
   const [graph, card] = await Promise.all([readGraphInfo(bytes), readModelCard(source.path)]);
   const adapter = detectFamily(graph, card, options.family).create(graph, card);
   let plan = planQuantization(spec, options.plan);
@@ -138,9 +139,6 @@ export async function listCalibrationImages(pattern: string, limit: number): Pro
 function refuseQuantized(spec: ModelSpec): void {
   const quantized = spec.nodes.find((node) => /^(QuantizeLinear|DequantizeLinear|QLinear\w+|QGemm|ConvInteger|MatMulInteger\w*)$/.test(node.op));
   if (quantized) throw new MaskserveError('MODEL_NOT_QUANTIZABLE', `The model is already quantized (it has ${quantized.op} nodes); quantize its fp32 original`);
-  if (!spec.nodes.some((node) => node.op in QUANTIZABLE_OPS)) {
-    throw new MaskserveError('MODEL_NOT_QUANTIZABLE', 'The model has no Conv, Gemm or Add layers: nothing to quantize');
-  }
 }
 
 /** Layers whose activations never produced a value (e.g. a mask head on images without detections) stay fp32. */
