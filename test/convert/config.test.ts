@@ -1,41 +1,17 @@
 // The detectron2 config reader: _BASE_ chains, detectron2's defaults, and a clear refusal naming
 // the key for every architecture the converter cannot build.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { loadDetectron2Config, settingsFromTree } from '../../src/convert/detectron2/config.js';
 import { zooConfig } from '../../src/convert/detectron2/zoo.js';
 import { MaskserveError } from '../../src/errors.js';
 
-const BASE = `MODEL:
-  META_ARCHITECTURE: "GeneralizedRCNN"
-  BACKBONE:
-    NAME: "build_resnet_fpn_backbone"
-  RESNETS:
-    OUT_FEATURES: ["res2", "res3", "res4", "res5"]
-  FPN:
-    IN_FEATURES: ["res2", "res3", "res4", "res5"]
-  ANCHOR_GENERATOR:
-    SIZES: [[32], [64], [128], [256], [512]]
-    ASPECT_RATIOS: [[0.5, 1.0, 2.0]]
-  RPN:
-    IN_FEATURES: ["p2", "p3", "p4", "p5", "p6"]
-    PRE_NMS_TOPK_TEST: 1000
-    POST_NMS_TOPK_TEST: 1000
-  ROI_HEADS:
-    NAME: "StandardROIHeads"
-    IN_FEATURES: ["p2", "p3", "p4", "p5"]
-  ROI_BOX_HEAD:
-    NAME: "FastRCNNConvFCHead"
-    NUM_FC: 2
-    POOLER_RESOLUTION: 7
-  ROI_MASK_HEAD:
-    NAME: "MaskRCNNConvUpsampleHead"
-    NUM_CONV: 4
-    POOLER_RESOLUTION: 14
-`;
+/** detectron2's Base-RCNN-FPN.yaml, as the reference tool writes it beside its configs. */
+const BASE_YAML = fileURLToPath(new URL('../../tools/detectron2-reference/Base-RCNN-FPN.yaml', import.meta.url));
 
 describe('loadDetectron2Config', () => {
   let dir: string;
@@ -48,7 +24,7 @@ describe('loadDetectron2Config', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'maskserve-d2cfg-'));
     await mkdir(join(dir, 'configs'));
-    await write('configs/Base-RCNN-FPN.yaml', BASE);
+    await write('configs/Base-RCNN-FPN.yaml', await readFile(BASE_YAML, 'utf8'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 

@@ -39,34 +39,9 @@ ARCHS = {
     "x101": dict(DEPTH=101, NUM_GROUPS=32, WIDTH_PER_GROUP=8, STRIDE_IN_1X1=False, PIXEL_STD=[57.375, 57.120, 58.395]),
 }
 
-BASE_YAML = """MODEL:
-  META_ARCHITECTURE: "GeneralizedRCNN"
-  BACKBONE:
-    NAME: "build_resnet_fpn_backbone"
-  RESNETS:
-    OUT_FEATURES: ["res2", "res3", "res4", "res5"]
-  FPN:
-    IN_FEATURES: ["res2", "res3", "res4", "res5"]
-  ANCHOR_GENERATOR:
-    SIZES: [[32], [64], [128], [256], [512]]
-    ASPECT_RATIOS: [[0.5, 1.0, 2.0]]
-  RPN:
-    IN_FEATURES: ["p2", "p3", "p4", "p5", "p6"]
-    PRE_NMS_TOPK_TEST: 1000
-    POST_NMS_TOPK_TEST: 1000
-  ROI_HEADS:
-    NAME: "StandardROIHeads"
-    IN_FEATURES: ["p2", "p3", "p4", "p5"]
-  ROI_BOX_HEAD:
-    NAME: "FastRCNNConvFCHead"
-    NUM_FC: 2
-    POOLER_RESOLUTION: 7
-  ROI_MASK_HEAD:
-    NAME: "MaskRCNNConvUpsampleHead"
-    NUM_CONV: 4
-    POOLER_RESOLUTION: 14
-VERSION: 2
-"""
+# detectron2's configs/Base-RCNN-FPN.yaml (the parts that matter here); shared with the config
+# reader's unit test (test/convert/config.test.ts).
+BASE_YAML_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Base-RCNN-FPN.yaml")
 
 
 def child_yaml(arch, classes, min_size, input_format):
@@ -184,7 +159,8 @@ def cmd_make(args):
     os.makedirs(os.path.join(args.out_dir, "base"), exist_ok=True)
     base = os.path.join(args.out_dir, "base", "Base-RCNN-FPN.yaml")
     with open(base, "w") as f:
-        f.write(BASE_YAML)
+        with open(BASE_YAML_PATH) as src:
+            f.write(src.read())
     child = os.path.join(args.out_dir, "config-base.yaml")
     with open(child, "w") as f:
         f.write(child_yaml(args.arch, args.classes, args.min_size, args.format))
