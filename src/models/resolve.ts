@@ -42,10 +42,27 @@ export async function resolveModelSpec(spec?: string, env: Env = process.env): P
   const wanted = spec?.trim();
   if (wanted === undefined || wanted === '' || wanted === 'default') return resolveDefault(env);
   if (wanted === DEMO_MODEL_ID) return demoModel();
-  if (isCatalogId(wanted)) return cachedCatalogModel(wanted, env);
-  const base = wanted.endsWith(INT8_SUFFIX) ? wanted.slice(0, -INT8_SUFFIX.length) : '';
-  if (isCatalogId(base)) return quantizedCatalogModel(wanted, base, env);
+  const source = catalogSource(wanted);
+  if (source?.int8) return quantizedCatalogModel(wanted, source, env);
+  if (source) return cachedCatalogModel(wanted, env);
   return existingFile(wanted);
+}
+
+export interface CatalogSource {
+  /** The catalog entry's id (for `<ID>-int8`, the fp32 model it is made from). */
+  readonly base: string;
+  /** `<ID>-int8`: made on this machine by `models pull ID --int8`. */
+  readonly int8: boolean;
+  /** The command that makes the model available. */
+  readonly pullCommand: string;
+}
+
+/** Whether an id names a catalog model (or the int8 copy of one), and how to get it. */
+export function catalogSource(id: string): CatalogSource | undefined {
+  if (isCatalogId(id)) return { base: id, int8: false, pullCommand: `maskserve models pull ${id}` };
+  const base = id.endsWith(INT8_SUFFIX) ? id.slice(0, -INT8_SUFFIX.length) : '';
+  if (!isCatalogId(base)) return undefined;
+  return { base, int8: true, pullCommand: `maskserve models pull ${base} --int8 --calibrate DIR` };
 }
 
 async function resolveDefault(env: Env): Promise<ResolvedModel> {
@@ -87,12 +104,12 @@ async function cachedCatalogModel(id: string, env: Env): Promise<ResolvedModel> 
 }
 
 /** `<ID>-int8`: the int8 model `models pull ID --int8` made on this machine. */
-async function quantizedCatalogModel(id: string, base: string, env: Env): Promise<ResolvedModel> {
-  const path = quantizedModelPath(catalogEntry(base), env);
+async function quantizedCatalogModel(id: string, source: CatalogSource, env: Env): Promise<ResolvedModel> {
+  const path = quantizedModelPath(catalogEntry(source.base), env);
   if (await isFile(path)) return { id, path, isDemo: false };
   throw new MaskserveError(
     'MODEL_NOT_AVAILABLE',
-    `Model ${id} is not made yet: run \`maskserve models pull ${base} --int8 --calibrate DIR\` (DIR: 32 or more photos like those you will serve)`,
+    `Model ${id} is not made yet: run \`${source.pullCommand}\` (DIR: 32 or more photos like those you will serve)`,
   );
 }
 

@@ -2,9 +2,7 @@
 // Passed as plugin options (not a global), so several apps can live in one process (tests).
 import type { FetchPolicy } from '../input/fetch-url.js';
 import { MaskserveError } from '../errors.js';
-import { INT8_SUFFIX } from '../models/cache.js';
-import { isCatalogId } from '../models/catalog.js';
-import { DEMO_MODEL_ID } from '../models/resolve.js';
+import { catalogSource, DEMO_MODEL_ID } from '../models/resolve.js';
 import type { LoadedModel } from '../pipeline.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
 import type { ServerConfig } from './config.js';
@@ -37,9 +35,9 @@ export function pickModel(context: ServerContext, id: unknown): LoadedModel {
   const loaded = context.models.map((model) => model.ref.id);
   const wanted = String(id);
   const echoed = JSON.stringify(wanted.length > MAX_ECHOED_ID ? `${wanted.slice(0, MAX_ECHOED_ID)}...` : wanted);
-  const catalogId = wanted.endsWith(INT8_SUFFIX) ? wanted.slice(0, -INT8_SUFFIX.length) : wanted;
-  const hint = isCatalogId(wanted) || isCatalogId(catalogId)
-    ? `: it is a catalog model this server did not load (\`maskserve models pull ${catalogId}${catalogId === wanted ? '' : ' --int8 --calibrate DIR'}\`, then start the server with \`--model ${[...loaded, wanted].join(',')}\`)`
+  const source = catalogSource(wanted);
+  const hint = source
+    ? `: it is a catalog model this server did not load (\`${source.pullCommand}\`, then start the server with \`--model ${[...loaded, wanted].join(',')}\`)`
     : '';
   throw new MaskserveError('UNKNOWN_MODEL', `Unknown model ${echoed}${hint}; loaded models: ${loaded.join(', ')}`, {
     models: loaded,
