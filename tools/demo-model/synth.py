@@ -20,7 +20,8 @@ from PIL import Image, ImageDraw
 # Label ids 1..6 in this order; 0 is background (ONNX zoo convention).
 CLASSES = ["circle", "triangle", "square", "star", "hexagon", "ring"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-PHOTO_GLOB = "/work/shared/images/*.jpg"
+# Training photos (real photographs from Debian packages, fetched by fetch_photos.py; see photos.json).
+PHOTO_GLOB = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data", "photos", "train", "*.jpg")
 
 MIN_VISIBLE_FRAC = 0.3   # drop instances occluded below 30 % of their own area ...
 MIN_VISIBLE_PX = 40      # ... or left with fewer pixels than this
@@ -29,7 +30,10 @@ MIN_CONTRAST = 0.3       # L1 RGB distance (0..3) between a fill and what lies b
 
 def load_photos(pattern=PHOTO_GLOB):
     """Real photos used as background texture (sorted: order must not depend on the FS)."""
-    return [np.asarray(Image.open(p).convert("RGB")) for p in sorted(glob.glob(pattern))]
+    files = sorted(glob.glob(pattern))
+    if not files:
+        raise SystemExit(f"no photos match {pattern}: run tools/demo-model/fetch_photos.py first")
+    return [np.asarray(Image.open(p).convert("RGB")) for p in files]
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -96,10 +100,10 @@ def _gradient(rng, h, w):
     return (c0[None, None] * (1 - t[..., None]) + c1[None, None] * t[..., None]).astype(np.float32)
 
 
-def _photo_crop(rng, photos, h, w):
+def _photo_crop(rng, photos, h, w, min_fraction=0.25):
     p = photos[rng.integers(len(photos))]
     ph, pw = p.shape[:2]
-    s = rng.uniform(0.25, 1.0)                   # crop a random fraction, then resize
+    s = rng.uniform(min_fraction, 1.0)           # crop a random fraction, then resize
     ch, cw = max(16, int(ph * s)), max(16, int(pw * s))
     y0, x0 = rng.integers(0, ph - ch + 1), rng.integers(0, pw - cw + 1)
     crop = Image.fromarray(p[y0:y0 + ch, x0:x0 + cw]).resize((w, h), Image.BILINEAR)
@@ -107,15 +111,15 @@ def _photo_crop(rng, photos, h, w):
     return out[:, ::-1] if rng.random() < 0.5 else out
 
 
-def _background(rng, photos, h, w):
+def _background(rng, photos, h, w, photo_share=0.45):
     kind = rng.random()
-    if kind < 0.45 and photos:
+    if kind < photo_share and photos:
         bg = _photo_crop(rng, photos, h, w)
         if rng.random() < 0.3:                   # photo tinted by a gradient
             bg = 0.7 * bg + 0.3 * _gradient(rng, h, w)
-    elif kind < 0.7:
+    elif kind < photo_share + 0.25:
         bg = _gradient(rng, h, w)
-    elif kind < 0.9:
+    elif kind < photo_share + 0.45:
         bg = _smooth_noise(rng, h, w, int(rng.integers(2, 12)))
     else:
         bg = np.broadcast_to(rng.random(3).astype(np.float32), (h, w, 3)).copy()
@@ -136,15 +140,16 @@ def _fill(rng, h, w):
 
 
 # ------------------------------------------------------------------------- sample
-def make_sample(seed, index, width, height, photos, max_objects=10):
+def make_sample(seed, index, width, height, photos, max_objects=10, photo_share=0.45):
     """One image + its instances.
 
     Returns (rgb uint8 [h, w, 3], list of (label_id, bool mask [h, w])) in
-    back-to-front order.  Masks are the visible parts only.
+    back-to-front order.  Masks are the visible parts only.  photo_share: the fraction of
+    backgrounds that are photo crops (the rest: gradients, smooth noise, flat colours).
     """
     rng = np.random.default_rng([seed, index])
     h, w = height, width
-    img = _background(rng, photos, h, w)
+    img = _background(rng, photos, h, w, photo_share)
     short = min(h, w)
     n = int(rng.integers(1, max_objects + 1))
     shapes = []
@@ -183,6 +188,23 @@ def make_sample(seed, index, width, height, photos, max_objects=10):
     return rgb, instances
 
 
+def make_negative(seed, index, width, height, photos):
+    """A hard negative: a real photo crop (close-ups to whole photos) with no shape in it.
+
+    Real round things (cups, coins, flowers, wheels) must not become "circle"/"ring": the
+    model learns that a shape is drawn (flat, gradient or noise fill, hard edge), not found.
+    """
+    rng = np.random.default_rng([seed, index, 2])   # its own stream: make_sample's is untouched
+    img = _photo_crop(rng, photos, height, width, min_fraction=0.1)
+    if rng.random() < 0.2:
+        img = 0.8 * img + 0.2 * _gradient(rng, height, width)
+    if rng.random() < 0.3:
+        img = img + rng.normal(0, rng.uniform(0.005, 0.03), img.shape).astype(np.float32)
+    if rng.random() < 0.4:                       # the same brightness/contrast jitter as make_sample
+        img = (img - 0.5) * rng.uniform(0.7, 1.2) + 0.5 + rng.uniform(-0.1, 0.1)
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
 def jpeg_roundtrip(rgb, quality):
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, "JPEG", quality=int(quality))
@@ -213,8 +235,8 @@ def rle_decode(rle):
     return flat.reshape((w, h)).T.astype(bool)
 
 
-def write_coco(out_dir, count, seed, min_side=256, max_side=640, quality=85):
-    photos = load_photos()
+def write_coco(out_dir, count, seed, min_side=256, max_side=640, quality=85, photos_glob=PHOTO_GLOB):
+    photos = load_photos(photos_glob)
     os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
     images, anns = [], []
     size_rng = np.random.default_rng([seed, 10**9])  # image sizes: separate stream
@@ -252,6 +274,7 @@ if __name__ == "__main__":
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=20261122)  # training uses a different seed
     ap.add_argument("--quality", type=int, default=85)
+    ap.add_argument("--photos", default=PHOTO_GLOB, help="glob of background photos")
     a = ap.parse_args()
-    c = write_coco(a.out, a.count, a.seed, quality=a.quality)
+    c = write_coco(a.out, a.count, a.seed, quality=a.quality, photos_glob=a.photos)
     print(f"{len(c['images'])} images, {len(c['annotations'])} instances -> {a.out}")

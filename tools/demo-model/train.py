@@ -38,8 +38,9 @@ TRAIN_SIZES = (256, 320, 384, 448)
 class ShapesBatches(torch.utils.data.Dataset):
     """Item b = a whole batch of one random size, so no compute is spent on padding."""
 
-    def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES):
+    def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES, negatives=0.0, photo_share=0.45):
         self.seed, self.batch, self.photos, self.sizes = seed, batch, photos, sizes
+        self.negatives, self.photo_share = negatives, photo_share
 
     def __len__(self):
         return 10 ** 7
@@ -49,7 +50,13 @@ class ShapesBatches(torch.utils.data.Dataset):
         w, h = (int(v) for v in rng.choice(self.sizes, 2))
         images, targets = [], []
         for k in range(self.batch):
-            rgb, inst = synth.make_sample(self.seed, b * self.batch + k, w, h, self.photos)
+            index = b * self.batch + k
+            # a photo with nothing to find: empty target (no draw at 0, so older runs replay exactly)
+            if self.negatives > 0 and rng.random() < self.negatives:
+                rgb, inst = synth.make_negative(self.seed, index, w, h, self.photos), []
+            else:
+                rgb, inst = synth.make_sample(self.seed, index, w, h, self.photos,
+                                              photo_share=self.photo_share)
             if rng.random() < 0.5:  # the held-out set and user uploads are JPEGs
                 rgb = synth.jpeg_roundtrip(rgb, rng.integers(60, 96))
             bgr = torch.from_numpy(rgb[:, :, ::-1].copy()).permute(2, 0, 1).float()  # zoo: BGR 0..255
@@ -122,6 +129,11 @@ def main():
     # a warm restart, used when one wall-clock budget was not enough. Use a new --seed so the
     # continuation sees new synthetic scenes.
     ap.add_argument("--init", default=None, help="checkpoint (.pt) whose weights start this run")
+    ap.add_argument("--photos", default=synth.PHOTO_GLOB, help="glob of the training photos")
+    ap.add_argument("--negatives", type=float, default=0.0,
+                    help="fraction of training images that are shape-free photo crops (hard negatives)")
+    ap.add_argument("--photo-share", type=float, default=0.45,
+                    help="fraction of shape images drawn on a photo crop")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
@@ -141,7 +153,8 @@ def main():
         (no_decay if p.ndim <= 1 else decay).append(p)  # no weight decay on BN/bias
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
-    data = ShapesBatches(a.seed, a.batch, synth.load_photos(), tuple(a.sizes))
+    data = ShapesBatches(a.seed, a.batch, synth.load_photos(a.photos), tuple(a.sizes),
+                         negatives=a.negatives, photo_share=a.photo_share)
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 

@@ -1,0 +1,63 @@
+"""Fetch the real photographs listed in photos.json from Debian's archive into data/photos/.
+
+    /usr/bin/python3 tools/demo-model/fetch_photos.py            # -> data/photos/{train,heldout}/*.jpg
+
+Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` are used, so it
+works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
+scaled so its long side is at most --max-side px (the training crops never need more), then
+saved as JPEG q 95.  data/photos/SOURCES.json records package versions and sha256 sums.
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MANIFEST = os.path.join(HERE, "photos.json")
+REPO = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_OUT = os.path.join(REPO, "data", "photos")
+
+
+def fetch(out_dir, max_side):
+    with open(MANIFEST) as f:
+        manifest = json.load(f)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # apt's _apt user downloads into it (else a warning per package)
+        root = os.path.join(tmp, "root")
+        for pkg, version in manifest["packages"].items():
+            # '=' pins the version the split and the card were made with; apt fails loudly if gone
+            subprocess.run(["apt-get", "download", f"{pkg}={version}"], cwd=tmp, check=True,
+                           stdout=subprocess.DEVNULL)
+        for deb in sorted(p for p in os.listdir(tmp) if p.endswith(".deb")):
+            subprocess.run(["dpkg-deb", "-x", os.path.join(tmp, deb), root], check=True)
+        sources = []
+        for p in manifest["photos"]:
+            im = Image.open(os.path.join(root, p["path"])).convert("RGB")
+            s = min(1.0, max_side / max(im.size))
+            if s < 1:
+                im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
+            dest = os.path.join(out_dir, p["split"], p["name"] + ".jpg")
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            im.save(dest + ".tmp", "JPEG", quality=95)
+            os.replace(dest + ".tmp", dest)
+            with open(dest, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            sources.append({**p, "file": os.path.relpath(dest, out_dir), "size": list(im.size),
+                            "sha256": digest, "packageVersion": manifest["packages"][p["package"]]})
+    with open(os.path.join(out_dir, "SOURCES.json"), "w") as f:
+        json.dump(sources, f, indent=1)
+    return sources
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--max-side", type=int, default=1280)
+    a = ap.parse_args()
+    got = fetch(a.out, a.max_side)
+    for split in ("train", "heldout"):
+        print(f"{split}: {sum(1 for s in got if s['split'] == split)} photos -> {os.path.join(a.out, split)}")
