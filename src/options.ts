@@ -1,4 +1,5 @@
 // Inference options: one place for defaults and validation, shared by the API, the CLI and tests.
+import { parseDecimal } from './decimal.js';
 import { invalidParameter } from './errors.js';
 
 export type MaskFormat = 'rle' | 'polygons' | 'both' | 'none';
@@ -55,22 +56,16 @@ export function parseMaskFormat(value: unknown, fallback: MaskFormat = 'rle'): M
   throw invalidParameter('one of rle, polygons, both, none', 'maskFormat', value);
 }
 
-function toNumber(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '') return Number(value);
-  return Number.NaN;
-}
-
 function unitInterval(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = toNumber(value);
+  const n = parseDecimal(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw invalidParameter('a number between 0 and 1', name, value);
   return n;
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = toNumber(value);
+  const n = parseDecimal(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_DETECTIONS_LIMIT) {
     throw invalidParameter(`an integer between 1 and ${MAX_DETECTIONS_LIMIT}`, name, value);
   }

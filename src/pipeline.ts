@@ -54,6 +54,8 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
 
 export interface SegmentExtras {
   readonly decode?: DecodeOptions;
+  /** Checks the decoded image before inference (e.g. that the requested output format can hold it). */
+  readonly checkImage?: (image: RawImage) => void;
   /** Aborts a task still waiting in the inference queue (per-request deadline, client gone). */
   readonly signal?: AbortSignal;
 }
@@ -68,7 +70,8 @@ export async function segment(
   extras: SegmentExtras = {},
 ): Promise<SegmentOutput> {
   const t0 = performance.now();
-  const image = isRawImage(input) ? input : await decodeImage(input, extras.decode);
+  const image = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal });
+  extras.checkImage?.(image);
   const t1 = performance.now();
   const { feeds, meta } = model.adapter.preprocess(image);
   const t2 = performance.now();

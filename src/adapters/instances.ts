@@ -1,5 +1,6 @@
 // What every adapter does at the end of postprocess: validate the class filter against the
 // model's names, and freeze the parallel Instances arrays.
+import { parseDecimal } from '../decimal.js';
 import { invalidParameter, MaskserveError } from '../errors.js';
 import type { BinaryMask, Instances, ModelCard, Size } from '../types.js';
 
@@ -65,7 +66,7 @@ export function cardCategoryIds(card: ModelCard, classNames: readonly string[], 
 export function positiveSetting(cardValue: unknown, metadataValue: string | undefined, fallback: number, name: string): number {
   const raw = cardValue ?? metadataValue;
   if (raw === undefined) return fallback;
-  const value = typeof raw === 'string' ? Number(raw) : raw;
+  const value = typeof raw === 'string' ? parseDecimal(raw) : raw;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidParameter('a positive number', name, raw);
   return value;
 }

@@ -27,9 +27,24 @@ export function imageTooLarge(width: number, height: number, maxPixels: number):
   );
 }
 
+export function imageSideTooLong(width: number, height: number, maxSide: number): MaskserveError {
+  return new MaskserveError('IMAGE_TOO_LARGE', `The image is ${width}x${height} pixels; the limit is ${maxSide} pixels per side`, { width, height, maxSide });
+}
+
+export function aspectRatioTooLarge(width: number, height: number, maxAspectRatio: number): MaskserveError {
+  return new MaskserveError(
+    'IMAGE_TOO_LARGE',
+    `The image is ${width}x${height} pixels; its long side may be at most ${maxAspectRatio} times its short side`,
+    { width, height, maxAspectRatio },
+  );
+}
+
 /** Maps an error thrown by sharp while reading `format` to a coded error with a short reason. */
 export function fromSharpError(error: unknown, format: ImageFormat, maxPixels: number): MaskserveError {
   const text = error instanceof Error ? error.message : String(error);
+  if (/timeout/i.test(text)) {
+    return new MaskserveError('DEADLINE_EXCEEDED', 'Decoding the image did not finish within the request deadline', {}, { cause: error });
+  }
   if (/exceeds pixel limit/i.test(text)) {
     // Only reachable when the header check was bypassed (e.g. a TIFF page larger than its
     // directory claimed); the header dimensions are unknown here, so none are quoted.

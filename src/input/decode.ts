@@ -4,7 +4,7 @@
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { invalidParameter, MaskserveError } from '../errors.js';
 import type { ImageFormat, RawImage } from '../types.js';
-import { emptyInput, fromSharpError, imageTooLarge, unsupportedFormat } from './decode-errors.js';
+import { aspectRatioTooLarge, emptyInput, fromSharpError, imageSideTooLong, imageTooLarge, unsupportedFormat } from './decode-errors.js';
 import { sniffContent } from './sniff.js';
 
 export { sniffFormat, sniffContent, ALLOWED_FORMATS } from './sniff.js';
@@ -14,6 +14,23 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
 export interface DecodeOptions {
   /** Largest accepted width * height of the (first) frame; checked from the header before decoding. */
   maxPixels?: number;
+  /**
+   * Longest accepted side and long/short ratio, also from the header. The pixel cap alone lets
+   * through a 1 x 39,999,999 PNG of 77 KB whose row-by-row decode takes ~20 s.
+   */
+  maxSide?: number;
+  maxAspectRatio?: number;
+  /** Runs the pixel decode when a decode slot is free (the server bounds concurrent decodes). */
+  slots?: TaskSlots;
+  /** Stops waiting for a slot, and stops decoding, when aborted (deadline, client gone). */
+  signal?: AbortSignal;
+  /** libvips stops decoding after this many ms (rounded up to whole seconds). */
+  timeoutMs?: number;
+}
+
+/** What decodeImage needs of a scheduler (BoundedScheduler fits). */
+export interface TaskSlots {
+  submit<T>(start: () => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
 }
 
 /** The sharp/libvips loader name expected for each sniffed format (AVIF is a HEIF container). */
@@ -46,15 +63,23 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const format = content.format;
 
   const header = await readHeader(bytes, format, maxPixels);
-  if (header.width * header.height > maxPixels) throw imageTooLarge(header.width, header.height, maxPixels);
+  checkDimensions(header, maxPixels, options);
 
-  const { data, width, height } = await decodePixels(bytes, format, maxPixels);
+  const decode = () => decodePixels(bytes, format, maxPixels, options);
+  const { data, width, height } = await (options.slots ? options.slots.submit(decode, { signal: options.signal }) : decode());
   return Object.freeze({
     data,
     width,
     height,
     source: Object.freeze({ format, orientation: header.orientation, bytes: bytes.length }),
   });
+}
+
+function checkDimensions({ width, height }: Header, maxPixels: number, options: DecodeOptions): void {
+  if (width * height > maxPixels) throw imageTooLarge(width, height, maxPixels);
+  if (options.maxSide !== undefined && Math.max(width, height) > options.maxSide) throw imageSideTooLong(width, height, options.maxSide);
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  if (options.maxAspectRatio !== undefined && ratio > options.maxAspectRatio) throw aspectRatioTooLarge(width, height, options.maxAspectRatio);
 }
 
 function resolveMaxPixels(value: unknown): number {
@@ -99,7 +124,9 @@ async function decodePixels(
   bytes: Uint8Array,
   format: ImageFormat,
   maxPixels: number,
+  { signal, timeoutMs }: DecodeOptions,
 ): Promise<{ data: Uint8Array; width: number; height: number }> {
+  throwIfAborted(signal);
   let output: { data: Buffer; info: OutputInfo };
   try {
     // One pipeline: orient, flatten alpha on white, convert any colour space (grey, palette,
@@ -110,8 +137,10 @@ async function decodePixels(
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })
+      .timeout({ seconds: timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs / 1000)) })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
+    throwIfAborted(signal);
     throw fromSharpError(error, format, maxPixels);
   }
   const { data, info } = output;
@@ -120,4 +149,8 @@ async function decodePixels(
   }
   // A plain Uint8Array view (not a Buffer) so consumers compare and copy it like any typed array.
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new MaskserveError('DEADLINE_EXCEEDED', 'The request was aborted');
 }

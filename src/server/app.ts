@@ -8,6 +8,8 @@ import type { InferencePool } from '../runtime/worker-pool.js';
 import { loadServerConfig, type ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import { createServerMetrics } from './metrics.js';
+import { BoundedScheduler } from '../runtime/bounded-scheduler.js';
+import { Admission, admissionPlugin } from './plugins/admission.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { docsPlugin } from './plugins/docs.js';
 import { drainingPlugin } from './plugins/draining.js';
@@ -46,6 +48,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     fetchPolicy: options.fetchPolicy ?? {},
     readiness: options.readiness ?? new Readiness('ready'),
     metrics: createServerMetrics(() => options.pool.stats()),
+    admission: new Admission(options.pool.options.workers + options.pool.options.maxQueue),
+    // Admission bounds how many wait here, so this queue needs no limit of its own.
+    decodeSlots: new BoundedScheduler(config.maxConcurrentDecodes, Number.MAX_SAFE_INTEGER),
   };
 
   const app = Fastify({
@@ -53,6 +58,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: config.maxUploadBytes,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.connectionTimeoutMs,
+    http: {
+      // Headers are small: a client trickling them gets the idle limit, not the whole request's.
+      headersTimeout: Math.min(config.connectionTimeoutMs, config.requestTimeoutMs),
+      // Node checks request/headers timeouts on this interval (default 30 s, so a 30 s timeout
+      // used to cut at 42-77 s).
+      connectionsCheckingInterval: 1000,
+    },
     trustProxy: config.trustProxy,
     // Draining is answered by our own plugin (coded SHUTTING_DOWN problem), not fastify's fixed body.
     return503OnClosing: false,
@@ -68,6 +81,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(drainingPlugin, { context });
   await app.register(securityHeadersPlugin);
   await app.register(rateLimitPlugin, { context });
+  await app.register(admissionPlugin, { context });
   await app.register(bodyParsersPlugin, { context });
 
   await app.register(healthRoutes, { context });

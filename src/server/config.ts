@@ -1,5 +1,6 @@
 // Server settings: one place for defaults, read from the environment (and CLI flags passed as
 // overrides). Every limit the server enforces is named here so operators can find it.
+import { parseDecimal } from '../decimal.js';
 import { invalidParameter } from '../errors.js';
 
 const MIB = 1024 * 1024;
@@ -11,10 +12,18 @@ export interface ServerConfig {
   readonly maxUploadBytes: number;
   /** Decoded-pixel cap handed to decodeImage (width x height). */
   readonly maxPixels: number;
-  /** fastify requestTimeout: whole request must arrive within this (ms). */
+  /** Longest accepted image side (px), checked from the header before decoding. */
+  readonly maxImageSide: number;
+  /** Largest accepted long side / short side, checked from the header before decoding. */
+  readonly maxAspectRatio: number;
+  /** Images decoded at once (each holds a libuv thread, shared with DNS and file I/O). */
+  readonly maxConcurrentDecodes: number;
+  /** The whole request (headers and body) must arrive within this (ms). */
   readonly requestTimeoutMs: number;
-  /** fastify connectionTimeout: idle socket limit (ms). */
+  /** A silent socket is closed after this (ms): idle keep-alive, stalled uploads, slow headers. */
   readonly connectionTimeoutMs: number;
+  /** After SIGTERM: in-flight requests get this long (ms) to finish, then every connection is closed and the process exits. */
+  readonly shutdownGraceMs: number;
   /** Deadline for one inference request, queueing included (ms). */
   readonly perRequestDeadlineMs: number;
   /** Requests per minute per client IP; 0 disables rate limiting. */
@@ -32,8 +41,12 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   host: '0.0.0.0',
   maxUploadBytes: 20 * MIB,
   maxPixels: 40_000_000,
+  maxImageSide: 20_000,
+  maxAspectRatio: 20,
+  maxConcurrentDecodes: 2,
   requestTimeoutMs: 30_000,
   connectionTimeoutMs: 10_000,
+  shutdownGraceMs: 25_000,
   perRequestDeadlineMs: 30_000,
   rateLimitPerMinute: 0,
   trustProxy: false,
@@ -44,13 +57,17 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variable for each setting (documented in the README / --help). */
-const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.freeze({
+export const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.freeze({
   port: 'PORT',
   host: 'HOST',
   maxUploadBytes: 'MASKSERVE_MAX_UPLOAD_BYTES',
   maxPixels: 'MASKSERVE_MAX_PIXELS',
+  maxImageSide: 'MASKSERVE_MAX_IMAGE_SIDE',
+  maxAspectRatio: 'MASKSERVE_MAX_ASPECT_RATIO',
+  maxConcurrentDecodes: 'MASKSERVE_MAX_CONCURRENT_DECODES',
   requestTimeoutMs: 'MASKSERVE_REQUEST_TIMEOUT_MS',
   connectionTimeoutMs: 'MASKSERVE_CONNECTION_TIMEOUT_MS',
+  shutdownGraceMs: 'MASKSERVE_SHUTDOWN_GRACE_MS',
   perRequestDeadlineMs: 'MASKSERVE_DEADLINE_MS',
   rateLimitPerMinute: 'MASKSERVE_RATE_LIMIT',
   trustProxy: 'MASKSERVE_TRUST_PROXY',
@@ -89,7 +106,7 @@ function parseSetting(key: keyof ServerConfig, raw: string): unknown {
 }
 
 function integerIn(raw: string, name: string, min: number, max: number): number {
-  const value = Number(raw);
+  const value = parseDecimal(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw invalidParameter(`an integer between ${min} and ${max}`, name, raw);
   }

@@ -4,7 +4,9 @@ import type { FetchPolicy } from '../input/fetch-url.js';
 import { MaskserveError } from '../errors.js';
 import { catalogSource, DEMO_MODEL_ID } from '../models/resolve.js';
 import type { LoadedModel } from '../pipeline.js';
+import type { BoundedScheduler } from '../runtime/bounded-scheduler.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
+import type { Admission } from './plugins/admission.js';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
@@ -16,6 +18,10 @@ export interface ServerContext {
   readonly fetchPolicy: Partial<FetchPolicy>;
   readonly readiness: Readiness;
   readonly metrics: ServerMetrics;
+  /** Requests admitted to the compute routes (refused at capacity before their body is read). */
+  readonly admission: Admission;
+  /** Bounds concurrent image decodes (config.maxConcurrentDecodes). */
+  readonly decodeSlots: BoundedScheduler;
 }
 
 /** Longest model id echoed back in an error (a 10 MB `model` value must not become a 10 MB answer). */

@@ -1,9 +1,10 @@
 // Where the image bytes of a request come from: one multipart file, a raw image body, or a URL
 // (JSON body or query) fetched through the SSRF-safe fetcher. Everything stays in memory: no
 // temp files, and nothing is shared between concurrent requests.
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart'; // request.isMultipart() / parts() typings
-import { MaskserveError } from '../errors.js';
+import { isMaskserveError, MaskserveError } from '../errors.js';
 import { fetchImageBytes, type FetchPolicy } from '../input/fetch-url.js';
 import { formatBytes } from './problem.js';
 
@@ -48,6 +49,25 @@ export async function fetchUrl(url: unknown, limits: InputLimits): Promise<Uint8
 }
 
 async function readMultipart(request: FastifyRequest, limits: InputLimits): Promise<ImageRequest> {
+  try {
+    return await readParts(request, limits);
+  } catch (error) {
+    throw malformedMultipart(error);
+  }
+}
+
+/**
+ * busboy's parse errors ("Boundary not found", "Unexpected end of form", "Malformed part
+ * header") carry no code: they are the client's malformed body, not a server fault. Coded errors
+ * (ours, @fastify/multipart's limits) keep their meaning.
+ */
+function malformedMultipart(error: unknown): unknown {
+  if (isMaskserveError(error) || typeof (error as { code?: unknown })?.code === 'string') return error;
+  const reason = error instanceof Error ? error.message.replace(/^Multipart: /, '') : String(error);
+  return new MaskserveError('INVALID_REQUEST', `The multipart/form-data body is malformed (${reason.slice(0, 100)}); send a form with the image in the field "file".`, {}, { cause: error });
+}
+
+async function readParts(request: FastifyRequest, limits: InputLimits): Promise<ImageRequest> {
   let bytes: Uint8Array | undefined;
   const fields: Record<string, unknown> = {};
   for await (const part of request.parts()) {
@@ -62,18 +82,32 @@ async function readMultipart(request: FastifyRequest, limits: InputLimits): Prom
       part.file.resume(); // drain it so busboy can continue to the error response
       throw new MaskserveError('INVALID_REQUEST', `Unexpected file field ${JSON.stringify(part.fieldname)}; send the image in the field "file".`);
     }
-    const buffer = await part.toBuffer();
-    // toBuffer throws on overflow by default; checking again keeps that guarantee explicit.
-    if (part.file.truncated) {
-      throw new MaskserveError('PAYLOAD_TOO_LARGE', `The upload is larger than the ${formatBytes(limits.maxUploadBytes)} limit.`);
-    }
-    bytes = nonEmpty(buffer, 'The uploaded file is empty.');
+    bytes = nonEmpty(await readFilePart(part.file, limits.maxUploadBytes), 'The uploaded file is empty.');
   }
   if (bytes === undefined) {
     throw new MaskserveError('INVALID_REQUEST', 'The form has no file; upload the image in the field "file".');
   }
   const image = bytes;
   return { fields, bytes: async () => image };
+}
+
+/**
+ * The file's bytes, or PAYLOAD_TOO_LARGE the moment the limit is passed. (busboy truncates an
+ * over-limit file but goes on reading and discarding until the part's closing boundary: a body
+ * that never sends one would be read until the request timeout without an answer.)
+ */
+function readFilePart(file: Readable, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    file.on('data', (chunk: Buffer) => chunks.push(chunk));
+    file.once('limit', () => {
+      file.removeAllListeners('data');
+      chunks.length = 0;
+      reject(new MaskserveError('PAYLOAD_TOO_LARGE', `The upload is larger than the ${formatBytes(maxBytes)} limit.`));
+    });
+    file.once('end', () => resolve(Buffer.concat(chunks)));
+    file.once('error', reject);
+  });
 }
 
 function nonEmpty(bytes: Uint8Array, message: string): Uint8Array {

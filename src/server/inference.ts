@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { MaskserveError } from '../errors.js';
 import type { SegmentOptions } from '../options.js';
 import { segment, type LoadedModel, type SegmentOutput } from '../pipeline.js';
+import type { RawImage } from '../types.js';
 import type { ServerContext } from './context.js';
 
 export async function runSegment(
@@ -13,6 +14,7 @@ export async function runSegment(
   bytes: Uint8Array,
   model: LoadedModel,
   options: SegmentOptions,
+  checkImage?: (image: RawImage) => void,
 ): Promise<SegmentOutput> {
   const controller = new AbortController();
   const deadlineMs = context.config.perRequestDeadlineMs;
@@ -28,7 +30,12 @@ export async function runSegment(
   const aborted = new Promise<never>((_resolve, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
-  const work = segment(bytes, model, options, { decode: { maxPixels: context.config.maxPixels }, signal: controller.signal });
+  const { maxPixels, maxImageSide, maxAspectRatio } = context.config;
+  const work = segment(bytes, model, options, {
+    decode: { maxPixels, maxSide: maxImageSide, maxAspectRatio, slots: context.decodeSlots, timeoutMs: deadlineMs },
+    signal: controller.signal,
+    ...(checkImage ? { checkImage } : {}),
+  });
   work.catch(() => undefined); // the race below reports the failure; avoid an unhandled rejection
 
   try {

@@ -121,7 +121,7 @@ function classify(error: unknown, context: ProblemContext): Classified {
  * `reason` (e.g. "blocked address 10.0.0.1") must never reach a client, or the one generic
  * URL_FETCH_FAILED error would tell an attacker which internal addresses exist.
  */
-const PUBLIC_DETAIL_KEYS: ReadonlySet<string> = new Set(['models', 'retryAfter', 'maxBytes', 'maxPixels', 'field', 'format']);
+const PUBLIC_DETAIL_KEYS: ReadonlySet<string> = new Set(['models', 'retryAfter', 'maxBytes', 'maxPixels', 'maxSide', 'maxAspectRatio', 'width', 'height', 'field', 'format']);
 
 function publicDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const exposed: Record<string, unknown> = {};

@@ -6,6 +6,7 @@ import { renderAnnotated } from '../output/render.js';
 import { toResultJson } from '../output/result-json.js';
 import type { SegmentOutput } from '../pipeline.js';
 import { MaskserveError } from '../errors.js';
+import type { RawImage } from '../types.js';
 import { negotiate } from './negotiate.js';
 import type { ImageOutputFormat, OutputFormat, RequestOptions } from './request-options.js';
 
@@ -14,6 +15,22 @@ const MEDIA_TYPES: Readonly<Record<ImageOutputFormat, string>> = Object.freeze({
   jpeg: 'image/jpeg',
   webp: 'image/webp',
 });
+
+/** Longest side each image encoder can write (WebP's format limit, JPEG's 16-bit header fields). */
+const MAX_SIDE: Readonly<Partial<Record<OutputFormat, number>>> = Object.freeze({ webp: 16_383, jpeg: 65_535 });
+
+/**
+ * Fails an image the requested format cannot hold before inference runs, not after (it used to be
+ * a 500 from the encoder, after a full inference).
+ */
+export function checkFitsFormat(format: OutputFormat): ((image: RawImage) => void) | undefined {
+  const maxSide = MAX_SIDE[format];
+  if (maxSide === undefined) return undefined;
+  return ({ width, height }) => {
+    if (Math.max(width, height) <= maxSide) return;
+    throw new MaskserveError('INVALID_OPTION', `A ${format.toUpperCase()} image can be at most ${maxSide} pixels per side and this one is ${width}x${height}; ask for format=png or json`, { format });
+  };
+}
 
 const API_OFFERS = ['application/json', 'image/png', 'image/jpeg', 'image/webp'] as const;
 

@@ -1,6 +1,7 @@
 // Turns loose request options (query string, multipart fields, JSON body — all may be strings)
 // into validated pipeline, encoding and rendering options. Unknown names fail listing the valid
 // ones, so a typo like "treshold" is reported instead of silently ignored.
+import { parseDecimal } from '../decimal.js';
 import { MaskserveError, invalidParameter } from '../errors.js';
 import { parseMaskFormat, resolveOptions, type MaskFormat, type SegmentOptions } from '../options.js';
 
@@ -74,14 +75,14 @@ function optionalBoolean(value: unknown, name: 'boxes' | 'labels' | 'masks'): Dr
 
 function optionalOpacity(value: unknown): DrawOptions {
   if (value === undefined || value === '') return {};
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const n = parseDecimal(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw invalidParameter('a number between 0 and 1', 'opacity', value);
   return { opacity: n };
 }
 
 function imageId(value: unknown): number {
   if (value === undefined || value === '') return 1;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const n = parseDecimal(value);
   if (!Number.isSafeInteger(n) || n < 0) throw invalidParameter('a non-negative integer', 'imageId', value);
   return n;
 }

@@ -28,11 +28,16 @@ const optionProperties = {
 // Unknown names pass the schema on purpose: parseRequestOptions rejects them listing the valid ones.
 export const SegmentQuery = Type.Object(optionProperties);
 
+// No `format: 'uri'`: TypeBox checks it with a regex that overflows the stack on a 10 MB string
+// (a 500). The length cap answers 400 at once; src/input/url-target.ts parses the URL.
+const imageUrl = Type.String({ maxLength: MAX_URL_LENGTH, description: 'http(s) URL of the image, fetched by the server' });
+
+/** What the JSON body's validator checks; the options in it are parseRequestOptions' job. */
+export const SegmentJsonUrl = Type.Object({ url: imageUrl });
+
 export const SegmentJsonBody = Type.Object(
   {
-    // No `format: 'uri'`: TypeBox checks it with a regex that overflows the stack on a 10 MB
-    // string (a 500). The length cap answers 400 at once; src/input/url-target.ts parses the URL.
-    url: Type.String({ maxLength: MAX_URL_LENGTH, description: 'http(s) URL of the image, fetched by the server' }),
+    url: imageUrl,
     ...optionProperties,
     classes: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Class names to keep' })),
   },

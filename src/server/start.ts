@@ -1,6 +1,8 @@
 // startServer: the production wiring. Pool -> models (loaded once) -> app -> listen -> warm-up ->
-// ready. SIGTERM/SIGINT drain gracefully: not ready at once, no new connections, in-flight
-// requests finish, the pool closes, exit 0.
+// ready. SIGTERM/SIGINT drain gracefully: not ready at once, no new connections, idle and
+// half-sent connections closed, in-flight requests finish, the pool closes, exit 0. The drain is
+// bounded by MASKSERVE_SHUTDOWN_GRACE_MS: what is still open then is cut and the process exits 0
+// anyway (an orchestrator would SIGKILL it a little later). A second signal exits at once (1).
 import type { FastifyInstance } from 'fastify';
 import { loadModel, type LoadedModel } from '../pipeline.js';
 import { createInferencePool, type InferencePool } from '../runtime/worker-pool.js';
@@ -57,11 +59,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= (async () => {
-      readiness.markDraining();
-      await app.close(); // stops accepting; waits for in-flight requests
-      await pool.close();
-    })();
+    closing ??= drain(app, pool, readiness, config.shutdownGraceMs);
     return closing;
   };
 
@@ -88,8 +86,38 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   return { app, pool, readiness, models, url, close };
 }
 
+/**
+ * Stops accepting, lets in-flight requests finish, closes the pool; after `graceMs` whatever is
+ * left (a slow upload, a client trickling headers, a long inference) is cut. Node stops checking
+ * request timeouts once the server closes, so without the bound one slow client kept the
+ * process alive indefinitely.
+ */
+async function drain(app: FastifyInstance, pool: InferencePool, readiness: Readiness, graceMs: number): Promise<void> {
+  readiness.markDraining();
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'grace over'>((resolve) => {
+    timer = setTimeout(() => resolve('grace over'), graceMs);
+  });
+  const closed = app.close(); // stops accepting; closes idle sockets; waits for in-flight requests
+  // Sockets that are still receiving headers have no request yet: nothing to drain, close them.
+  app.server.closeIdleConnections();
+  const outcome = await Promise.race([closed.then(() => 'drained' as const), graceOver]);
+  if (outcome === 'grace over') {
+    app.log.warn({ graceMs }, `shutdown grace period of ${graceMs} ms is over: closing the remaining connections`);
+    app.server.closeAllConnections();
+  }
+  await Promise.race([Promise.all([closed, pool.close()]), outcome === 'grace over' ? Promise.resolve() : graceOver]);
+  clearTimeout(timer);
+}
+
 function installSignalHandlers(app: FastifyInstance, close: () => Promise<void>): void {
+  let draining = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (draining) {
+      app.log.warn({ signal }, `${signal} received again: exiting now without waiting for in-flight requests`);
+      process.exit(1);
+    }
+    draining = true;
     app.log.info({ signal }, `${signal} received: draining in-flight requests`);
     close().then(
       () => {
@@ -102,8 +130,8 @@ function installSignalHandlers(app: FastifyInstance, close: () => Promise<void>)
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 function round(value: number): number {

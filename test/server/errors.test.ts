@@ -39,11 +39,14 @@ const post = (headers: Record<string, string>, body: string | Buffer | FormData,
   app.inject({ method: 'POST', url: `/api/v1/segment${query}`, headers, body });
 
 describe('4xx problems say what was wrong', () => {
-  it('400 INVALID_REQUEST for a query that fails the schema', async () => {
+  it('400 INVALID_OPTION for a bad option in the query, with the same wording as in a form or JSON', async () => {
     const response = await post({ 'content-type': 'image/png' }, png, '?threshold=abc');
-    assertProblem(response, 400, 'INVALID_REQUEST', /^Invalid querystring: threshold must be number$/);
+    assertProblem(response, 400, 'INVALID_OPTION', /^Expected a number between 0 and 1 for threshold but received "abc"$/);
     const format = await post({ 'content-type': 'image/png' }, png, '?format=gif');
-    assertProblem(format, 400, 'INVALID_REQUEST', /^Invalid querystring: format must be one of json, coco, png, jpeg, webp$/);
+    assertProblem(format, 400, 'INVALID_OPTION', /^Expected one of json, coco, png, jpeg, webp for format but received "gif"$/);
+    const jsonOption = await post({ 'content-type': 'application/json' }, JSON.stringify({ url: 'http://127.0.0.1:9/a.png', maxDetections: 0 }));
+    assertProblem(jsonOption, 400, 'INVALID_OPTION', /^Expected an integer between 1 and 1000 for maxDetections but received 0$/);
+    // The request's shape (not an option) is still the schema's: INVALID_REQUEST.
     const json = await post({ 'content-type': 'application/json' }, JSON.stringify({ url: 5 }));
     assertProblem(json, 400, 'INVALID_REQUEST', /^Invalid body: url must be string$/);
   });

@@ -5,46 +5,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { TMP_PREFIX, leftoverTempDirs, photo, slowModelBytes } from './helpers.js';
+import { logWatcher } from './server-process.js';
 
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
-
-interface LogLine {
-  readonly msg?: string;
-  readonly url?: string;
-  readonly req?: { url?: string };
-  readonly [key: string]: unknown;
-}
-
-/** Collects the child's JSON log lines and lets a test wait for one matching a predicate. */
-function logWatcher(child: ChildProcessWithoutNullStreams) {
-  const lines: LogLine[] = [];
-  const waiters: { test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      line = { msg: text };
-    }
-    lines.push(line);
-    for (const waiter of [...waiters]) {
-      if (waiter.test(line)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  });
-  return {
-    lines,
-    next(test: (line: LogLine) => boolean): Promise<LogLine> {
-      const seen = lines.find(test);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ test, resolve }));
-    },
-  };
-}
 
 describe('server process', () => {
   let dir: string;

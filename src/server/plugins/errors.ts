@@ -28,6 +28,9 @@ export const errorsPlugin: FastifyPluginAsync<{ context: ServerContext }> = appW
     else request.log.info({ code: problem.code, status: problem.status }, problem.detail);
 
     reply.code(problem.status).headers(headers);
+    // Refused before its body was read (too large, malformed, overloaded): answer now and close,
+    // or the rest of the body would be read and discarded, however long the client sends.
+    if (!request.raw.complete) reply.header('connection', 'close');
     if (wantsHtml(request)) {
       return reply.type('text/html; charset=utf-8').header('content-security-policy', SERVER_PAGE_CSP).send(renderErrorPage(problem));
     }

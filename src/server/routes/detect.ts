@@ -6,7 +6,7 @@ import { pickModel, type ServerContext } from '../context.js';
 import { fetchUrl, readImageRequest } from '../image-input.js';
 import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
-import { detectImageFormat, sendAnnotatedImage } from '../representations.js';
+import { checkFitsFormat, detectImageFormat, sendAnnotatedImage } from '../representations.js';
 import { parseRequestOptions } from '../request-options.js';
 import { BinaryImage, DetectQuery } from '../schemas.js';
 
@@ -20,7 +20,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
     '/detect',
     {
       schema: { tags: ['segmentation'], summary: 'Seed form: annotate the image at ?url=', querystring: DetectQuery, response: imageResponse },
-      config: { htmlErrors: true },
+      config: { htmlErrors: true, admission: true },
       preHandler: keepConnectionWhileWorking,
     },
     async (request, reply) => {
@@ -29,9 +29,10 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       const { url, ...fields } = request.query;
       const options = parseRequestOptions(fields);
       const model = pickModel(context, options.model);
+      const format = detectImageFormat(request.headers.accept);
       const bytes = await fetchUrl(url, limits);
-      const result = await runSegment(context, reply, bytes, model, options.segment);
-      return sendAnnotatedImage(reply, result, detectImageFormat(request.headers.accept), options);
+      const result = await runSegment(context, reply, bytes, model, options.segment, checkFitsFormat(format));
+      return sendAnnotatedImage(reply, result, format, options);
     },
   );
 
@@ -39,15 +40,16 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
     '/detect',
     {
       schema: { tags: ['segmentation'], summary: 'Seed form: annotate an uploaded image (multipart field "file")', response: imageResponse },
-      config: { htmlErrors: true },
+      config: { htmlErrors: true, admission: true },
       preHandler: keepConnectionWhileWorking,
     },
     async (request, reply) => {
       const input = await readImageRequest(request, limits);
       const options = parseRequestOptions(input.fields);
       const model = pickModel(context, options.model);
-      const result = await runSegment(context, reply, await input.bytes(), model, options.segment);
-      return sendAnnotatedImage(reply, result, detectImageFormat(request.headers.accept), options);
+      const format = detectImageFormat(request.headers.accept);
+      const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
+      return sendAnnotatedImage(reply, result, format, options);
     },
   );
 };

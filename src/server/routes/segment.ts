@@ -7,19 +7,21 @@ import { pickModel, type ServerContext } from '../context.js';
 import { readImageRequest } from '../image-input.js';
 import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
-import { apiFormat, sendSegmentation } from '../representations.js';
+import { apiFormat, checkFitsFormat, sendSegmentation } from '../representations.js';
 import { parseRequestOptions } from '../request-options.js';
-import { BinaryImage, Problem, ResultJson, SegmentJsonBody, SegmentQuery } from '../schemas.js';
+import { BinaryImage, Problem, ResultJson, SegmentJsonBody, SegmentJsonUrl, SegmentQuery } from '../schemas.js';
 
 /**
- * Only JSON bodies are schema-validated. The multipart and binary body schemas exist for the
- * OpenAPI document: multipart is streamed by the handler (request.body stays empty) and raw
- * images are judged by the decoder's content sniffing.
+ * Options are checked by parseRequestOptions alone, wherever they arrive (query, form field, JSON
+ * property): one code (INVALID_OPTION) and one wording for a bad value, and no schema coercion
+ * that would read `threshold=0x1` as 1. The schemas below document the options for /docs; the
+ * validator only checks the JSON body's url. Multipart is streamed by the handler and raw images
+ * are judged by the decoder's content sniffing.
  */
 const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   const contentType = (route as { contentType?: string }).contentType;
-  if (route.httpPart === 'body' && contentType !== undefined && contentType !== 'application/json') return () => true;
-  return TypeBoxValidatorCompiler(route);
+  if (route.httpPart === 'body' && contentType === 'application/json') return TypeBoxValidatorCompiler({ ...route, schema: SegmentJsonUrl });
+  return () => true;
 };
 
 const multipartBody = {
@@ -37,6 +39,7 @@ export const segmentRoutes: FastifyPluginAsync<{ context: ServerContext }> = asy
     '/api/v1/segment',
     {
       validatorCompiler,
+      config: { admission: true },
       preHandler: keepConnectionWhileWorking,
       schema: {
         tags: ['segmentation'],
@@ -75,7 +78,7 @@ export const segmentRoutes: FastifyPluginAsync<{ context: ServerContext }> = asy
       const options = parseRequestOptions({ ...request.query, ...input.fields });
       const model = pickModel(context, options.model);
       const format = apiFormat(options.format, request.headers.accept);
-      const result = await runSegment(context, reply, await input.bytes(), model, options.segment);
+      const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
       return sendSegmentation(reply, result, format, options);
     },
   );
