@@ -12,6 +12,7 @@ export const ERRORS = Object.freeze({
   IMAGE_TOO_LARGE: { status: 413, title: 'Image too large' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
+  FORBIDDEN_ORIGIN: { status: 403, title: 'Cross-site request refused' },
   URL_FETCH_FAILED: { status: 422, title: 'Could not fetch the image URL' },
   // Models
   UNKNOWN_MODEL: { status: 404, title: 'Unknown model' },

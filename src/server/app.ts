@@ -10,6 +10,7 @@ import type { ServerContext } from './context.js';
 import { createServerMetrics } from './metrics.js';
 import { BoundedScheduler } from '../runtime/bounded-scheduler.js';
 import { Admission, admissionPlugin } from './plugins/admission.js';
+import { originPolicyPlugin } from './plugins/origin-policy.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { docsPlugin } from './plugins/docs.js';
 import { drainingPlugin } from './plugins/draining.js';
@@ -81,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(drainingPlugin, { context });
   await app.register(securityHeadersPlugin);
   await app.register(rateLimitPlugin, { context });
+  await app.register(originPolicyPlugin, { context }); // before admission: a refused origin takes no slot
   await app.register(admissionPlugin, { context });
   await app.register(bodyParsersPlugin, { context });
 

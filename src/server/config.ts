@@ -34,6 +34,10 @@ export interface ServerConfig {
   readonly webRoot: string;
   /** Seconds suggested in Retry-After when the queue is full. */
   readonly retryAfterSeconds: number;
+  /** Web origins whose pages may call the inference routes from a browser ('*': any). */
+  readonly allowedOrigins: readonly string[];
+  /** Serve /metrics on this port (same host) instead of the public one; unset: the public port. */
+  readonly metricsPort: number | undefined;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
@@ -52,6 +56,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   trustProxy: false,
   webRoot: new URL('../../web/dist/', import.meta.url).pathname,
   retryAfterSeconds: 1,
+  allowedOrigins: Object.freeze([]),
+  metricsPort: undefined,
 });
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,6 +79,8 @@ export const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.fr
   trustProxy: 'MASKSERVE_TRUST_PROXY',
   webRoot: 'MASKSERVE_WEB_ROOT',
   retryAfterSeconds: 'MASKSERVE_RETRY_AFTER_S',
+  allowedOrigins: 'MASKSERVE_ALLOWED_ORIGINS',
+  metricsPort: 'MASKSERVE_METRICS_PORT',
 });
 
 /** Defaults < environment < explicit overrides (CLI flags, tests). Invalid values fail loudly. */
@@ -92,11 +100,14 @@ function parseSetting(key: keyof ServerConfig, raw: string): unknown {
     case 'host':
     case 'webRoot':
       return raw;
+    case 'allowedOrigins':
+      return Object.freeze(raw.split(',').map((origin) => checkedOrigin(origin.trim(), name)));
     case 'trustProxy':
       if (raw === 'true' || raw === '1') return true;
       if (raw === 'false' || raw === '0') return false;
       throw invalidParameter('true or false', name, raw);
     case 'port':
+    case 'metricsPort':
       return integerIn(raw, name, 0, 65_535);
     case 'rateLimitPerMinute':
       return integerIn(raw, name, 0, Number.MAX_SAFE_INTEGER);
@@ -111,4 +122,15 @@ function integerIn(raw: string, name: string, min: number, max: number): number 
     throw invalidParameter(`an integer between ${min} and ${max}`, name, raw);
   }
   return value;
+}
+
+/** `*` or a bare origin (scheme://host[:port]), as browsers send it in the Origin header. */
+function checkedOrigin(origin: string, name: string): string {
+  if (origin === '*') return origin;
+  try {
+    if (new URL(origin).origin === origin) return origin;
+  } catch {
+    // reported below
+  }
+  throw invalidParameter('a comma-separated list of origins like https://example.org (or *)', name, origin);
 }

@@ -1,11 +1,15 @@
-// Availability under hostile input, over a listening server: each case is a finding of the
-// red-team run (issue "Availability under hostile load") that used to stall, starve or 500.
+// Availability under hostile input, mostly over a listening server: each case is a finding of
+// the red-team run (issue "Availability under hostile load") that used to stall, starve, 500 or
+// let another site spend the server's CPU.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { deflateSync, crc32 } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createInferencePool } from '../../src/runtime/worker-pool.js';
+import { loadServerConfig } from '../../src/server/config.js';
+import { metricsAddress } from '../../src/server/plugins/metrics.js';
 import { loadTestModels, multipartBody, oracleModelBytes, photo, slowModelBytes, testApp, testConfig, type TestModels } from './helpers.js';
 
 /** A greyscale PNG of width x height, all zero: tiny on disk however many rows it has. */
@@ -194,6 +198,108 @@ describe('admission before the body is read', () => {
       // Slots are given back: the next request is admitted again.
       const again = await fetch(`http://127.0.0.1:${port}/api/v1/segment`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
       assert.equal(again.status, 200);
+    } finally {
+      await app.close();
+      await models.close();
+    }
+  });
+});
+
+describe('cross-site browser requests', () => {
+  let models: TestModels;
+  let png: Buffer;
+  before(async () => {
+    models = await loadTestModels({ oracle: oracleModelBytes() });
+    png = await photo('png');
+  });
+  after(() => models.close());
+
+  const segment = (app: FastifyInstance, headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/api/v1/segment', headers: { 'content-type': 'image/png', ...headers }, body: png });
+
+  it('are refused 403 unless their origin is allowlisted; same-origin pages and non-browser clients are served', async () => {
+    const app = await testApp(models, { config: testConfig({ allowedOrigins: ['https://ui.example.org'] }) });
+    try {
+      const foreign = await segment(app, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
+      assert.equal(foreign.statusCode, 403);
+      assert.equal(foreign.json().code, 'FORBIDDEN_ORIGIN');
+      assert.match(foreign.json().detail, /"https:\/\/evil\.example" are not accepted.*MASKSERVE_ALLOWED_ORIGINS/);
+      // A browser without Sec-Fetch-Site: judged by Origin against Host.
+      assert.equal((await segment(app, { origin: 'https://evil.example' })).statusCode, 403);
+      const listed = await segment(app, { 'sec-fetch-site': 'cross-site', origin: 'https://ui.example.org' });
+      assert.equal(listed.statusCode, 200);
+      assert.equal(listed.headers['access-control-allow-origin'], 'https://ui.example.org');
+      assert.equal((await segment(app, { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' })).statusCode, 200);
+      assert.equal((await segment(app, {})).statusCode, 200, 'curl and SDKs send neither header');
+      // Probes and docs are not inference: never refused.
+      assert.equal((await app.inject({ url: '/healthz', headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } })).statusCode, 200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('MASKSERVE_ALLOWED_ORIGINS takes bare origins or *, and says so otherwise', () => {
+    assert.deepEqual(loadServerConfig({ MASKSERVE_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080' }).allowedOrigins, ['https://a.example', 'http://b.example:8080']);
+    assert.deepEqual(loadServerConfig({ MASKSERVE_ALLOWED_ORIGINS: '*' }).allowedOrigins, ['*']);
+    assert.throws(() => loadServerConfig({ MASKSERVE_ALLOWED_ORIGINS: 'https://a.example/path' }), /Expected a comma-separated list of origins like https:\/\/example\.org \(or \*\) for MASKSERVE_ALLOWED_ORIGINS but received "https:\/\/a\.example\/path"/);
+  });
+});
+
+describe('/metrics on a port of its own', () => {
+  it('is served only there when MASKSERVE_METRICS_PORT is set', async () => {
+    const models = await loadTestModels({ oracle: oracleModelBytes() });
+    const app = await testApp(models, { config: testConfig({ metricsPort: 0 }) });
+    try {
+      const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+      assert.equal((await fetch(`${baseUrl}/metrics`)).status, 404);
+      const metricsPort = metricsAddress(app)?.port;
+      assert.ok(metricsPort);
+      const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(scraped.status, 200);
+      assert.match(await scraped.text(), /maskserve_/);
+      assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/api/v1/models`)).status, 404);
+    } finally {
+      await app.close();
+      await models.close();
+    }
+    assert.equal(metricsAddress(app), undefined, 'closed with the app');
+  });
+});
+
+describe('a client that hangs up mid-upload', { timeout: 20_000 }, () => {
+  it('is logged at info as a disconnect, not as a server error with a stack', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    let onLine: ((line: { level: number; msg: string }) => void) | undefined;
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        const line = JSON.parse(String(chunk)) as { level: number; msg: string };
+        lines.push(line);
+        onLine?.(line);
+        done();
+      },
+    });
+    const models = await loadTestModels({ oracle: oracleModelBytes() });
+    const app = await testApp(models, { logger: { level: 'info', stream } });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const disconnected = new Promise<void>((resolve) => {
+        onLine = (line) => line.msg === 'client disconnected before the answer' && resolve();
+      });
+      const socket = connect((app.server.address() as { port: number }).port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      // Half of a promised body, then gone once the server has started reading it.
+      const started = new Promise<void>((resolve) => {
+        const previous = onLine;
+        onLine = (line) => {
+          previous?.(line);
+          if (line.msg === 'incoming request') resolve();
+        };
+      });
+      socket.write('POST /api/v1/segment HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n\x89PNG');
+      await started;
+      socket.destroy();
+      await disconnected;
+      assert.deepEqual(lines.filter((line) => line.level >= 50).map((line) => line.msg), []);
     } finally {
       await app.close();
       await models.close();

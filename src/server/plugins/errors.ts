@@ -19,6 +19,12 @@ declare module 'fastify' {
 
 export const errorsPlugin: FastifyPluginAsync<{ context: ServerContext }> = appWide(async (app, { context }) => {
   const send = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    // The client hung up (mid-upload, or while waiting): its own choice, not a server fault, and
+    // nobody is left to answer. Reading the body then fails with ECONNRESET "aborted".
+    if (request.raw.socket?.destroyed === true || reply.raw.destroyed) {
+      request.log.info({ reason: error instanceof Error ? error.message : String(error) }, 'client disconnected before the answer');
+      return reply.code(499).send(); // never reaches the wire; 499 keeps metrics honest (nginx's "client closed request")
+    }
     const { problem, headers, serverFault } = toProblem(error, {
       instance: request.url.split('?')[0] ?? '/',
       maxUploadBytes: context.config.maxUploadBytes,

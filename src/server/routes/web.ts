@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { demoNotice } from '../../models/resolve.js';
 import type { ServerContext } from '../context.js';
-import { SERVER_PAGE_CSP } from '../plugins/security-headers.js';
+import { SERVER_PAGE_CSP, WEB_UI_CSP } from '../plugins/security-headers.js';
 import { renderIndexPage } from '../views/index-page.js';
 
 export const webRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (app, { context }) => {
@@ -22,7 +22,7 @@ export const webRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (
 
   app.get('/', { schema: { hide: true }, config: { htmlErrors: true } }, async (_request, reply) => {
     reply.header('cache-control', 'no-cache');
-    if (hasBuiltUi) return reply.sendFile('index.html');
+    if (hasBuiltUi) return reply.header('content-security-policy', WEB_UI_CSP).sendFile('index.html');
     return reply.type('text/html; charset=utf-8').header('content-security-policy', SERVER_PAGE_CSP).send(fallbackPage);
   });
 };
