@@ -26,6 +26,8 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** libvips stops decoding after this many ms (rounded up to whole seconds). */
   timeoutMs?: number;
+  /** Called with the header's size before any pixel is decoded (the server reserves memory here). */
+  reserve?: (width: number, height: number, signal: AbortSignal | undefined) => Promise<void>;
 }
 
 /** What decodeImage needs of a scheduler (BoundedScheduler fits). */
@@ -64,6 +66,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
 
   const header = await readHeader(bytes, format, maxPixels);
   checkDimensions(header, maxPixels, options);
+  await options.reserve?.(header.width, header.height, options.signal);
 
   const decode = () => decodePixels(bytes, format, maxPixels, options);
   const { data, width, height } = await (options.slots ? options.slots.submit(decode, { signal: options.signal }) : decode());

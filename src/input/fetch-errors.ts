@@ -1,6 +1,7 @@
 // The URL fetcher's failures. Every network-side failure (blocked address, refused, timed out,
 // DNS, non-2xx, bad redirect) looks the same to the caller, so the API cannot be used to map
 // the server's network; the real reason travels in details.reason for server logs only.
+import { formatBytes } from '../format-bytes.js';
 import { MaskserveError } from '../errors.js';
 
 export const FETCH_FAILED_MESSAGE =
@@ -14,8 +15,3 @@ export function tooLarge(maxBytes: number): MaskserveError {
   return new MaskserveError('PAYLOAD_TOO_LARGE', `The image at the URL is larger than ${formatBytes(maxBytes)}`, { maxBytes });
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
-}

@@ -9,6 +9,7 @@ import { loadServerConfig, type ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import { createServerMetrics } from './metrics.js';
 import { BoundedScheduler } from '../runtime/bounded-scheduler.js';
+import { ByteBudget } from '../runtime/byte-budget.js';
 import { Admission, admissionPlugin } from './plugins/admission.js';
 import { originPolicyPlugin } from './plugins/origin-policy.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
@@ -52,6 +53,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     admission: new Admission(options.pool.options.workers + options.pool.options.maxQueue),
     // Admission bounds how many wait here, so this queue needs no limit of its own.
     decodeSlots: new BoundedScheduler(config.maxConcurrentDecodes, Number.MAX_SAFE_INTEGER),
+    imageMemory: new ByteBudget(config.maxDecodedBytes),
   };
 
   const app = Fastify({

@@ -18,6 +18,8 @@ export interface ServerConfig {
   readonly maxAspectRatio: number;
   /** Images decoded at once (each holds a libuv thread, shared with DNS and file I/O). */
   readonly maxConcurrentDecodes: number;
+  /** Memory for images in flight (bytes), reserved from each header before decoding. */
+  readonly maxDecodedBytes: number;
   /** The whole request (headers and body) must arrive within this (ms). */
   readonly requestTimeoutMs: number;
   /** A silent socket is closed after this (ms): idle keep-alive, stalled uploads, slow headers. */
@@ -48,6 +50,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   maxImageSide: 20_000,
   maxAspectRatio: 20,
   maxConcurrentDecodes: 2,
+  maxDecodedBytes: 1024 * MIB,
   requestTimeoutMs: 30_000,
   connectionTimeoutMs: 10_000,
   shutdownGraceMs: 25_000,
@@ -71,6 +74,7 @@ export const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.fr
   maxImageSide: 'MASKSERVE_MAX_IMAGE_SIDE',
   maxAspectRatio: 'MASKSERVE_MAX_ASPECT_RATIO',
   maxConcurrentDecodes: 'MASKSERVE_MAX_CONCURRENT_DECODES',
+  maxDecodedBytes: 'MASKSERVE_MAX_DECODED_BYTES',
   requestTimeoutMs: 'MASKSERVE_REQUEST_TIMEOUT_MS',
   connectionTimeoutMs: 'MASKSERVE_CONNECTION_TIMEOUT_MS',
   shutdownGraceMs: 'MASKSERVE_SHUTDOWN_GRACE_MS',

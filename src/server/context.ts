@@ -5,6 +5,7 @@ import { MaskserveError } from '../errors.js';
 import { catalogSource, DEMO_MODEL_ID } from '../models/resolve.js';
 import type { LoadedModel } from '../pipeline.js';
 import type { BoundedScheduler } from '../runtime/bounded-scheduler.js';
+import type { ByteBudget } from '../runtime/byte-budget.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
 import type { Admission } from './plugins/admission.js';
 import type { ServerConfig } from './config.js';
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly admission: Admission;
   /** Bounds concurrent image decodes (config.maxConcurrentDecodes). */
   readonly decodeSlots: BoundedScheduler;
+  /** Bounds the memory of images in flight (config.maxDecodedBytes). */
+  readonly imageMemory: ByteBudget;
 }
 
 /** Longest model id echoed back in an error (a 10 MB `model` value must not become a 10 MB answer). */

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart'; // request.isMultipart() / parts() typings
 import { isMaskserveError, MaskserveError } from '../errors.js';
 import { fetchImageBytes, type FetchPolicy } from '../input/fetch-url.js';
-import { formatBytes } from './problem.js';
+import { formatBytes } from '../format-bytes.js';
 
 export const FILE_FIELD = 'file';
 

@@ -8,6 +8,12 @@ import { segment, type LoadedModel, type SegmentOutput } from '../pipeline.js';
 import type { RawImage } from '../types.js';
 import type { ServerContext } from './context.js';
 
+/**
+ * What one request holds per image pixel until it is answered: the decoded RGB (3 bytes) and the
+ * annotated copy or the full-size masks of the answer (up to 4 more), rounded up.
+ */
+export const BYTES_PER_PIXEL_IN_FLIGHT = 8;
+
 export async function runSegment(
   context: ServerContext,
   reply: FastifyReply,
@@ -31,8 +37,14 @@ export async function runSegment(
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
   const { maxPixels, maxImageSide, maxAspectRatio } = context.config;
+  // Held until the answer is sent (or the client is gone): the pixels live that long.
+  const reserve = async (width: number, height: number, signal: AbortSignal | undefined): Promise<void> => {
+    const release = await context.imageMemory.acquire(width * height * BYTES_PER_PIXEL_IN_FLIGHT, signal);
+    if (reply.raw.closed) release();
+    else reply.raw.once('close', release);
+  };
   const work = segment(bytes, model, options, {
-    decode: { maxPixels, maxSide: maxImageSide, maxAspectRatio, slots: context.decodeSlots, timeoutMs: deadlineMs },
+    decode: { maxPixels, maxSide: maxImageSide, maxAspectRatio, slots: context.decodeSlots, timeoutMs: deadlineMs, reserve },
     signal: controller.signal,
     ...(checkImage ? { checkImage } : {}),
   });

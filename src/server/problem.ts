@@ -3,6 +3,7 @@
 // only ever sees codes from src/errors.ts. 5xx details are fixed public sentences: the real error
 // goes to the log, never to the client.
 import { ERRORS, isMaskserveError, type ErrorCode } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 
 export interface Problem {
   readonly type: string;
@@ -137,8 +138,3 @@ function retryAfterOf(error: unknown, extensions: Record<string, unknown>): numb
   return typeof candidate === 'number' && Number.isFinite(candidate) && candidate > 0 ? Math.ceil(candidate) : undefined;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
-}

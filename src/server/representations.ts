@@ -61,8 +61,10 @@ export async function sendAnnotatedImage(
   format: ImageOutputFormat,
   options: Pick<RequestOptions, 'draw'>,
 ): Promise<FastifyReply> {
+  const started = performance.now();
   const image = await renderAnnotated(result.image, result.instances, { ...options.draw, format });
   return reply
+    .header('server-timing', serverTiming(result, performance.now() - started))
     .header('vary', 'Accept')
     .header('cache-control', 'no-store')
     .type(MEDIA_TYPES[format])
@@ -77,6 +79,22 @@ export async function sendSegmentation(
 ): Promise<FastifyReply> {
   if (format === 'png' || format === 'jpeg' || format === 'webp') return sendAnnotatedImage(reply, result, format, options);
   reply.header('vary', 'Accept').header('cache-control', 'no-store').type('application/json; charset=utf-8');
-  if (format === 'coco') return reply.send(JSON.stringify(toCocoResults(result.instances, options.imageId)));
-  return reply.send(JSON.stringify(toResultJson(result, { maskFormat: options.maskFormat })));
+  const started = performance.now();
+  const body = format === 'coco' ? JSON.stringify(toCocoResults(result.instances, options.imageId)) : JSON.stringify(toResultJson(result, { maskFormat: options.maskFormat }));
+  return reply.header('server-timing', serverTiming(result, performance.now() - started)).send(body);
+}
+
+/**
+ * Every stage's time as a Server-Timing header (shown by browsers' network panels), including the
+ * encoding of the answer (RLE, polygons, PNG), which the result JSON's own `timings` cannot hold.
+ */
+function serverTiming({ timings }: SegmentOutput, encodeMs: number): string {
+  const stages: [string, number][] = [
+    ['decode', timings.decodeMs],
+    ['preprocess', timings.preprocessMs],
+    ['inference', timings.inferenceMs],
+    ['postprocess', timings.postprocessMs],
+    ['encode', encodeMs],
+  ];
+  return stages.map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`).join(', ');
 }

@@ -306,3 +306,42 @@ describe('a client that hangs up mid-upload', { timeout: 20_000 }, () => {
     }
   });
 });
+
+describe('memory for images in flight', () => {
+  it('an image that needs more than the whole budget is refused from its header (413), the rest are served', async () => {
+    const models = await loadTestModels({ oracle: oracleModelBytes() });
+    // 64x48 photos need 64*48*8 = 24 KiB each; a 100x100 image needs 78 KiB.
+    const app = await testApp(models, { config: testConfig({ maxDecodedBytes: 64 * 1024 }) });
+    try {
+      const png = await photo('png');
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => app.inject({ method: 'POST', url: '/api/v1/segment', headers: { 'content-type': 'image/png' }, body: png })),
+      );
+      assert.deepEqual(answers.map((answer) => answer.statusCode), [200, 200, 200, 200, 200, 200], 'at most two at a time, the others wait their turn');
+      const big = await app.inject({ method: 'POST', url: '/api/v1/segment', headers: { 'content-type': 'image/png' }, body: await photo('png', 100, 100) });
+      assert.equal(big.statusCode, 413, big.body);
+      assert.match(big.json().detail, /needs 78.1 KiB of memory; this server allows 64 KiB/);
+    } finally {
+      await app.close();
+      await models.close();
+    }
+  });
+});
+
+describe('where the time goes', () => {
+  it('every answer carries Server-Timing with each stage, the encoding of the answer included', async () => {
+    const models = await loadTestModels({ oracle: oracleModelBytes() });
+    const app = await testApp(models);
+    try {
+      const png = await photo('png');
+      for (const format of ['json', 'coco', 'png']) {
+        const answer = await app.inject({ method: 'POST', url: `/api/v1/segment?format=${format}`, headers: { 'content-type': 'image/png' }, body: png });
+        assert.equal(answer.statusCode, 200);
+        assert.match(String(answer.headers['server-timing']), /^decode;dur=[\d.]+, preprocess;dur=[\d.]+, inference;dur=[\d.]+, postprocess;dur=[\d.]+, encode;dur=[\d.]+$/, format);
+      }
+    } finally {
+      await app.close();
+      await models.close();
+    }
+  });
+});
