@@ -14,6 +14,7 @@ import { rleIou } from '../../src/eval/iou.js';
 import type { Rle } from '../../src/eval/rle-ops.js';
 
 const HELDOUT = fileURLToPath(new URL('../../data/shapes-heldout/', import.meta.url));
+const REAL_PHOTOS = fileURLToPath(new URL('../fixtures/photos/', import.meta.url));
 
 interface Gt {
   images: { id: number; file_name: string; width: number; height: number }[];
@@ -34,6 +35,16 @@ before(async () => {
 after(() => pool.close());
 
 describe('demo model on the held-out set', () => {
+  // Issue "First run without false alarms": the demo model was fine-tuned with real photos as
+  // hard negatives; on photos of the world (which contain no drawn shapes) it says nothing.
+  it('finds nothing on real photos without drawn shapes, at the default threshold', async () => {
+    for (const name of ['dog-640.jpg', 'street-demo-640.jpg']) {
+      const { instances } = await segment(await readFile(join(REAL_PHOTOS, name)), model, resolveOptions({}));
+      const found = [...instances.classIds].map((id, i) => `${instances.classNames[id]} ${instances.scores[i]!.toFixed(2)}`);
+      assert.deepEqual(found, [], name);
+    }
+  });
+
   it('is detected as a maskrcnn model with the six shape classes', () => {
     assert.equal(model.ref.family, 'maskrcnn');
     assert.equal(model.ref.isDemo, true);
