@@ -30,6 +30,8 @@ def main():
     add_weights_arg(ap)  # as given to export.py
     ap.add_argument("--maskserve-metrics", default=None,
                     help="`maskserve eval --out` JSON of the exported ONNX on the held-out set")
+    ap.add_argument("--negatives", action="append", default=[],
+                    help="negatives.py --json output (false alarms on shape-free photos); repeatable")
     a = ap.parse_args()
     ck = torch.load(a.ckpt, map_location="cpu")
     targs = ck["args"]
@@ -80,7 +82,10 @@ def main():
             "wallClockMinutes": round(minutes, 1),
             "hardware": a.hardware,
             "seed": seeds,
-            "data": ("on-the-fly synthetic images from tools/demo-model/synth.py (seed %s): "
+            # A stage may describe its own data (e.g. a fine-tune with other photos and negatives).
+            "data": ("; ".join("stage %d: %s" % (i + 1, s["data"]) for i, s in enumerate(stages))
+                     if stages and all("data" in s for s in stages) else
+                     "on-the-fly synthetic images from tools/demo-model/synth.py (seed %s): "
                      "1-10 shapes, random colours/gradients/noise fills, sizes 8-55 %% of the short "
                      "side, rotation, aspect 0.74-1.35, occlusion (visible masks only), backgrounds "
                      "from noise, gradients and crops of 7 real photos; 50 %% JPEG q60-95"
@@ -112,6 +117,15 @@ def main():
                              "--images data/shapes-heldout/images (TypeScript COCOeval, onnxruntime-node, "
                              "threshold 0.05)"),
         }
+    if a.negatives:
+        card["metrics"]["falseAlarmsOnRealPhotos"] = []
+        for path in a.negatives:
+            with open(path) as f:
+                neg = json.load(f)
+            card["metrics"]["falseAlarmsOnRealPhotos"].append({
+                "photos": neg.get("sources", path), "threshold": neg["threshold"], **neg["summary"],
+                "measuredWith": "tools/demo-model/negatives.py (PyTorch graph that was exported; each photo whole "
+                                "and as 4 corner crops of 60 %; deployed resize)"})
     # The project's bar (issue 3), judged on what maskserve itself measures when available.
     judged = card["metrics"].get("heldoutMaskserveEval", card["metrics"]["heldout"])
     card["metrics"]["target"] = {"segmAP": 0.6, "segmAP50": 0.9,

@@ -90,4 +90,4 @@ if __name__ == "__main__":
     print("SUMMARY", json.dumps(summary))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"threshold": a.threshold, "summary": summary, "rows": rows}, f, indent=1)
+            json.dump({"sources": a.paths, "threshold": a.threshold, "summary": summary, "rows": rows}, f, indent=1)
