@@ -26,6 +26,8 @@ Examples:
   $ maskserve predict photos/ "more/**/*.png" --out results/ --concurrency 2
   $ maskserve predict https://example.com/dog.jpg --mask-format polygons
   $ maskserve predict img.jpg --model ./yolo11n-seg.onnx --family yolo-seg --iou 0.6
+  $ maskserve predict photos/ --shard 0/3 --out part-0/      # one of 3 workers (a Kubernetes
+  $ maskserve merge part-0/ part-1/ part-2/ --out results/   #  Indexed Job's pods), then merged
 `;
 
 export function registerPredictCommand(program: Command, context: CommandContext): void {
@@ -46,6 +48,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .option('-o, --out <dir>', 'write <stem>.png, <stem>.json, coco-results.json and images.json into this directory')
     .option('-c, --concurrency <n>', `images in flight at once, 1..${MAX_CONCURRENCY} (default: 1)`)
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default: 40000000)')
+    .option('--shard <K/N>', 'process only shard K of N (0 <= K < N) of the sorted inputs, keeping their image ids; combine the outputs with `maskserve merge`')
     // Test-only (also MASKSERVE_ALLOW_LOOPBACK_FETCH=1): lets URL inputs reach 127.0.0.1 test servers.
     .addOption(new Option('--allow-loopback-fetch', 'test-only: allow URL inputs on loopback').hideHelp())
     .addHelpText('after', EXAMPLES + EXIT_CODES_HELP)

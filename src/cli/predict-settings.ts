@@ -24,6 +24,8 @@ export interface PredictFlags {
   readonly out?: string;
   readonly concurrency?: string;
   readonly maxPixels?: string;
+  /** `K/N`: this worker's share of the inputs (0 <= K < N). */
+  readonly shard?: string;
   /** Hidden, test-only: let URL inputs point at loopback servers. */
   readonly allowLoopbackFetch?: boolean;
 }
@@ -37,8 +39,17 @@ export interface PredictSettings {
   readonly outDir?: string;
   readonly concurrency: number;
   readonly maxPixels?: number;
+  readonly shard?: Shard;
   readonly allowLoopback: boolean;
 }
+
+/** Worker `index` of `count`: it takes the inputs at positions index, index + count, ... */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+export const MAX_SHARDS = 100_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,6 +71,7 @@ export function resolvePredictSettings(flags: PredictFlags, env: Env = process.e
     ...(flags.out === undefined ? {} : { outDir: nonEmpty(flags.out, '--out') }),
     concurrency: flags.concurrency === undefined ? 1 : integerFlag(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY),
     ...(flags.maxPixels === undefined ? {} : { maxPixels: integerFlag(flags.maxPixels, '--max-pixels', 1, 1e10) }),
+    ...(flags.shard === undefined ? {} : { shard: parseShard(flags.shard) }),
     allowLoopback: flags.allowLoopbackFetch === true || env.MASKSERVE_ALLOW_LOOPBACK_FETCH === '1',
   });
 }
@@ -91,6 +103,23 @@ function parseMaskFormatFlag(value: string | undefined): MaskFormat {
   } catch {
     throw invalidParameter('one of rle, polygons, both, none', '--mask-format', value);
   }
+}
+
+/** `K/N` with 0 <= K < N (K is 0-based, like a Kubernetes Indexed Job's JOB_COMPLETION_INDEX). */
+export function parseShard(value: string): Shard {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || count > MAX_SHARDS || index >= count) {
+    throw invalidParameter(`K/N with 0 <= K < N <= ${MAX_SHARDS} (e.g. 0/3)`, '--shard', value);
+  }
+  return Object.freeze({ index, count });
+}
+
+/** The input positions shard `shard` takes (round robin: shards differ by at most one input). */
+export function shardPositions(total: number, shard: Shard | undefined): number[] {
+  const all = Array.from({ length: total }, (_, position) => position);
+  return shard === undefined ? all : all.filter((position) => position % shard.count === shard.index);
 }
 
 function nonEmpty(value: string, name: string): string {

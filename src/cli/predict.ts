@@ -10,7 +10,7 @@ import { EXIT, UsageError, describeError, exitCodeFor, type ExitCode } from './e
 import { assignOutputStems, inputOverwrittenBy, RUN_FILES } from './output-names.js';
 import { OutDirSink, StdoutSink, type ResultSink } from './predict-output.js';
 import { expandInputs, type InputProblem, type InputSource } from './predict-inputs.js';
-import type { PredictSettings } from './predict-settings.js';
+import { shardPositions, type PredictSettings } from './predict-settings.js';
 import { createItemProgress, type ItemProgress } from './progress.js';
 
 export interface PredictIo {
@@ -41,11 +41,15 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
       io.stderr.write(`maskserve: using the ${demoNotice(model.adapter.classNames)}\n`);
     }
     const sink = await createSink(settings, stems, single, io.stdout);
-    const progress = single ? undefined : createItemProgress('predict', sources.length, io.stderr);
+    const progress = single ? undefined : createItemProgress('predict', shardPositions(sources.length, settings.shard).length, io.stderr);
     const failures: Failure[] = [...problems];
     const started = performance.now();
     const found = new Map<string, number>();
-    await forEachBounded(sources.length, settings.concurrency, async (index) => {
+    // Positions (and so image ids and stems) are those of the whole input list, shard or not:
+    // shards' outputs never collide and merge back into exactly the single run's.
+    const positions = shardPositions(sources.length, settings.shard);
+    await forEachBounded(positions.length, settings.concurrency, async (slot) => {
+      const index = positions[slot]!;
       const source = sources[index];
       try {
         const result = await segment(await readInput(source, settings), model, settings.segment, decodeOptions(settings));
@@ -64,7 +68,7 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     progress?.stop();
     await sink.finish();
     if (settings.outDir !== undefined) {
-      const done = sources.length - failures.filter((failure) => failure.error !== undefined).length;
+      const done = shardPositions(sources.length, settings.shard).length - failures.filter((failure) => failure.error !== undefined).length;
       io.stderr.write(`${outSummary(settings.outDir, done, found, (performance.now() - started) / 1000)}\n`);
     }
     return reportFailures(failures, sources.length, io.stderr, model);

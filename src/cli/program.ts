@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerEvalCommand } from './eval-command.js';
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { registerMergeCommand } from './merge-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerPredictCommand } from './predict-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -49,6 +50,7 @@ export function buildProgram(context: CommandContext, io: CliIo): Command {
   registerPredictCommand(program, context);
   registerModelsCommand(program, context);
   registerEvalCommand(program, context);
+  registerMergeCommand(program, context);
   registerServeCommand(program, context);
   return program;
 }
