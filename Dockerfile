@@ -1,6 +1,8 @@
 # maskserve: web app + HTTP API on port 8080.
 #   docker build -t maskserve .
 #   docker run -p 8080:8080 -v maskserve-models:/home/node/.cache/maskserve maskserve
+# Behind a TLS-intercepting proxy, hand its CA to npm for the build only (never kept in the image):
+#   docker build --secret id=extra-ca,src=/path/to/proxy-ca.pem -t maskserve .
 # Without a pulled model the server runs the small demo model (shapes); for COCO objects run
 #   docker run --rm -v maskserve-models:/home/node/.cache/maskserve maskserve node bin/maskserve.js models pull mask-rcnn-r50-fpn
 
@@ -8,7 +10,12 @@
 FROM node:20-bookworm-slim AS web
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --ignore-scripts
+RUN --mount=type=secret,id=extra-ca \
+    if [ -s /run/secrets/extra-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca; fi \
+ && npm ci --ignore-scripts --no-audit --no-fund
+# The UI imports a few shared modules from src/ (class colours, COCO names).
+COPY tsconfig.json ./
+COPY src ./src
 COPY web ./web
 # The server falls back to its server-rendered page when there is no built UI.
 RUN if [ -f web/index.html ]; then npx vite build web; else mkdir -p web/dist; fi
@@ -28,7 +35,13 @@ WORKDIR /app
 
 # tsx runs the TypeScript sources directly, and it is a runtime dependency, so --omit=dev suffices.
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN --mount=type=secret,id=extra-ca \
+    if [ -s /run/secrets/extra-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca; fi \
+ && npm ci --omit=dev --no-audit --no-fund && rm -rf /root/.npm \
+ # onnxruntime-node ships CPU binaries for every OS and CPU (~220 MB); keep this image's only.
+ && ort=node_modules/onnxruntime-node/bin/napi-v6 \
+ && find "$ort" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} + \
+ && find "$ort/linux" -mindepth 1 -maxdepth 1 ! -name "$(node -p process.arch)" -exec rm -rf {} +
 
 COPY bin ./bin
 COPY src ./src
