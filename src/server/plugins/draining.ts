@@ -5,15 +5,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MaskserveError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
+import { OPERATIONS_PATHS } from '../routes/health.js';
 import { appWide } from './shared.js';
 
-const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export const drainingPlugin: FastifyPluginAsync<{ context: ServerContext }> = appWide(async (app, { context }) => {
   // Whoever closes the app (start.ts on SIGTERM, a test, an embedder) starts the drain.
   app.addHook('preClose', async () => context.readiness.markDraining());
   app.addHook('onRequest', async (request, reply) => {
-    if (context.readiness.state !== 'draining' || PROBES.has(request.url.split('?')[0] ?? '')) return;
+    if (context.readiness.state !== 'draining' || OPERATIONS_PATHS.has(request.url.split('?')[0] ?? '')) return;
     reply.header('connection', 'close');
     throw new MaskserveError('SHUTTING_DOWN', 'The server is shutting down');
   });

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { MaskserveError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
+import { OPERATIONS_PATHS } from '../routes/health.js';
 import { appWide } from './shared.js';
 
 export const rateLimitPlugin: FastifyPluginAsync<{ context: ServerContext }> = appWide(async (app, { context }) => {
@@ -14,7 +15,7 @@ export const rateLimitPlugin: FastifyPluginAsync<{ context: ServerContext }> = a
     max: perMinute,
     timeWindow: 60_000,
     // Probes and scrapes must never be throttled, or an orchestrator would restart a busy server.
-    allowList: (request) => ['/healthz', '/readyz', '/metrics'].includes(request.url.split('?')[0] ?? ''),
+    allowList: (request) => OPERATIONS_PATHS.has(request.url.split('?')[0] ?? ''),
     errorResponseBuilder: (_request, limit) =>
       new MaskserveError('RATE_LIMITED', `Rate limit of ${limit.max} requests per minute exceeded; retry in ${limit.after}.`, {
         retryAfter: Math.max(1, Math.ceil(limit.ttl / 1000)),
