@@ -123,7 +123,7 @@ def main():
             with open(path) as f:
                 neg = json.load(f)
             card["metrics"]["falseAlarmsOnRealPhotos"].append({
-                "photos": neg.get("sources", path), "threshold": neg["threshold"], **neg["summary"],
+                "sources": neg.get("sources", path), "threshold": neg["threshold"], **neg["summary"],
                 "measuredWith": "tools/demo-model/negatives.py (PyTorch graph that was exported; each photo whole "
                                 "and as 4 corner crops of 60 %; deployed resize)"})
     # The project's bar (issue 3), judged on what maskserve itself measures when available.
