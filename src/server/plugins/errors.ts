@@ -17,6 +17,9 @@ declare module 'fastify' {
   }
 }
 
+/** Largest unread body (declared by Content-Length) discarded to keep a refused client's connection. */
+const DRAIN_ON_REFUSAL_BYTES = 1024 * 1024;
+
 export const errorsPlugin: FastifyPluginAsync<{ context: ServerContext }> = appWide(async (app, { context }) => {
   const send = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     // The client hung up (mid-upload, or while waiting): its own choice, not a server fault, and
@@ -34,9 +37,11 @@ export const errorsPlugin: FastifyPluginAsync<{ context: ServerContext }> = appW
     else request.log.info({ code: problem.code, status: problem.status }, problem.detail);
 
     reply.code(problem.status).headers(headers);
-    // Refused before its body was read (too large, malformed, overloaded): answer now and close,
-    // or the rest of the body would be read and discarded, however long the client sends.
-    if (!request.raw.complete) reply.header('connection', 'close');
+    // Refused before its body was read (too large, malformed, overloaded): answer now. A small
+    // body of declared length is then read and discarded by Node, which keeps the connection for
+    // the client's next request (a refusal under overload must stay cheap: no new handshake);
+    // anything else is cut, or the rest would be read however long the client sends.
+    if (!request.raw.complete && !(Number(request.headers['content-length']) <= DRAIN_ON_REFUSAL_BYTES)) reply.header('connection', 'close');
     if (wantsHtml(request)) {
       return reply.type('text/html; charset=utf-8').header('content-security-policy', SERVER_PAGE_CSP).send(renderErrorPage(problem));
     }
