@@ -167,7 +167,11 @@ describe('browser UI (desktop)', () => {
     const background = await page.locator('body').evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor as string);
     assert.equal(background, 'rgb(15, 17, 23)');
     // The drop zone eases its background over 0.15 s: shoot once it has arrived.
-    await page.waitForFunction("getComputedStyle(document.querySelector('#dropzone')).backgroundColor === 'rgb(31, 35, 48)'");
+    // A function, not a string: the page's CSP forbids eval, and Playwright evaluates strings with it.
+    await page.waitForFunction(() => {
+      const view = globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string }; document: { querySelector(selector: string): unknown } };
+      return view.getComputedStyle(view.document.querySelector('#dropzone')).backgroundColor === 'rgb(31, 35, 48)';
+    });
     await page.screenshot({ path: join(SCREENSHOTS, 'ui-desktop-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
     await page.mouse.move(2, 2);
