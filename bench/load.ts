@@ -11,10 +11,10 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { freePort } from '../test-scale-out/harness.js';
 import { percentile, printTable } from './table.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -169,12 +169,3 @@ async function startServer(dir: string): Promise<{ url: string; rssBytes: () => 
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.once('error', reject);
-  });
-}
