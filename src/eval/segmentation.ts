@@ -15,8 +15,6 @@ export interface UncompressedRleJson {
   counts: number[];
 }
 
-export type SegmentationJson = number[][] | CocoRle | UncompressedRleJson;
-
 /** Ground-truth segmentation (any of the three COCO forms) -> Rle. `what` names it in errors. */
 export function segmentationToRle(segmentation: unknown, h: number, w: number, what: string): Rle {
   if (Array.isArray(segmentation)) return polygonsToRle(segmentation, h, w, what);

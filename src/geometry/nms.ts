@@ -1,7 +1,7 @@
 // Greedy non-maximum suppression with torchvision.ops.nms semantics: visit boxes by score
 // descending (ties keep input order), keep a box, suppress every later box whose IoU with it is
-// strictly greater than the threshold. batchedNms only compares boxes of the same class, which is
-// what torchvision's coordinate-offset trick achieves.
+// strictly greater than the threshold. With classIds only boxes of the same class are compared,
+// which is what torchvision's batched_nms coordinate-offset trick achieves.
 import { invalidParameter } from '../errors.js';
 import { boxArea } from './boxes.js';
 
@@ -60,13 +60,3 @@ export function nms(boxes: ArrayLike<number>, scores: ArrayLike<number>, iouThre
   return Int32Array.from(keep);
 }
 
-/** Class-aware NMS (torchvision.ops.batched_nms). */
-export function batchedNms(
-  boxes: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  classIds: ArrayLike<number>,
-  iouThreshold: number,
-  maxDetections?: number,
-): Int32Array {
-  return nms(boxes, scores, iouThreshold, { classIds, maxDetections });
-}

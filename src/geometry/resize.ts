@@ -131,30 +131,3 @@ function horizontalPass(
   }
 }
 
-/** Resizes a single-channel float plane (e.g. a probability map) with the same convention. */
-export function resizeBilinearF32(plane: Float32Array, source: Size, target: Size): Float32Array {
-  checkSize(source, 'source size');
-  checkSize(target, 'target size');
-  if (plane.length !== source.width * source.height) {
-    throw invalidParameter(`${source.width * source.height} values`, 'plane length', plane.length);
-  }
-  const xs = axisTaps(source.width, target.width);
-  const ys = axisTaps(source.height, target.height);
-  const out = new Float32Array(target.width * target.height);
-  for (let y = 0; y < target.height; y++) {
-    const r0 = ys.index0[y] * source.width;
-    const r1 = ys.index1[y] * source.width;
-    const wy1 = ys.weight1[y];
-    const wy0 = 1 - wy1;
-    for (let x = 0; x < target.width; x++) {
-      const c0 = xs.index0[x];
-      const c1 = xs.index1[x];
-      const wx1 = xs.weight1[x];
-      const wx0 = 1 - wx1;
-      const top = plane[r0 + c0] * wx0 + plane[r0 + c1] * wx1;
-      const bottom = plane[r1 + c0] * wx0 + plane[r1 + c1] * wx1;
-      out[y * target.width + x] = top * wy0 + bottom * wy1;
-    }
-  }
-  return out;
-}

@@ -20,10 +20,6 @@ export function addressBlockReason(address: string, policy: AddressPolicy): stri
   return parsed.kind() === 'ipv4' ? ipv4BlockReason(parsed as ipaddr.IPv4, policy) : ipv6BlockReason(parsed as ipaddr.IPv6, policy);
 }
 
-export function isAddressAllowed(address: string, policy: AddressPolicy): boolean {
-  return addressBlockReason(address, policy) === undefined;
-}
-
 function ipv4BlockReason(address: ipaddr.IPv4, policy: AddressPolicy): string | undefined {
   const range = address.range();
   if (range === 'loopback' && policy.allowLoopback) return undefined;

@@ -3,7 +3,7 @@
 // small `<file>.verified` marker so startup does not re-hash 178 MB every time.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { CatalogEntry, Detectron2CatalogEntry, OnnxCatalogEntry } from './catalog.js';
@@ -134,11 +134,6 @@ export async function recordedCheckpointSha256(onnxPath: string): Promise<string
 /** True when the model can be used as is (verifying a hand-copied file once if needed). */
 export async function isCached(entry: CatalogEntry, env: Env = process.env): Promise<boolean> {
   return (await cacheStatus(entry, { env, verify: true })).state === 'ready';
-}
-
-/** Removes the final file, its marker and any partial download. */
-export async function removeCachedModel(finalPath: string): Promise<void> {
-  await Promise.all([finalPath, verifiedMarkerPath(finalPath), partialPath(finalPath)].map((p) => rm(p, { force: true })));
 }
 
 async function readMarker(finalPath: string): Promise<string | undefined> {

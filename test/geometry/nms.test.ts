@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { argsortDescending, batchedNms, nms } from '../../src/geometry/nms.js';
+import { argsortDescending, nms } from '../../src/geometry/nms.js';
 
 // Box 1 duplicates box 0 (IoU 0.81), box 2 is elsewhere, box 3 overlaps box 0 with IoU exactly 0.5.
 const boxes = [0, 0, 10, 10, 1, 1, 10, 10, 50, 50, 60, 60, 0, 0, 10, 5];
@@ -22,9 +22,9 @@ test('kept indices come out by score, not input order', () => {
 
 test('class-aware NMS keeps overlapping boxes of different classes; agnostic merges them', () => {
   const twoClasses = [0, 0, 10, 10, 0, 0, 10, 10];
-  assert.deepEqual([...batchedNms(twoClasses, [0.9, 0.8], [1, 2], 0.5)], [0, 1]);
+  assert.deepEqual([...nms(twoClasses, [0.9, 0.8], 0.5, { classIds: [1, 2] })], [0, 1]);
   assert.deepEqual([...nms(twoClasses, [0.9, 0.8], 0.5)], [0]);
-  assert.deepEqual([...batchedNms(twoClasses, [0.9, 0.8], [3, 3], 0.5)], [0]);
+  assert.deepEqual([...nms(twoClasses, [0.9, 0.8], 0.5, { classIds: [3, 3] })], [0]);
 });
 
 test('a suppressed box does not suppress others (greedy, not transitive)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { axisTaps, resizeBilinearF32, resizeBilinearU8 } from '../../src/geometry/resize.js';
+import { axisTaps, resizeBilinearU8 } from '../../src/geometry/resize.js';
 
 test('axisTaps uses half-pixel centres and clamps at both edges', () => {
   // 2 -> 4: source coords -0.25 (clamped to 0), 0.25, 0.75, 1.25 (past the last cell).
@@ -37,13 +37,6 @@ test('same-size resize returns an identical copy', () => {
   const out = resizeBilinearU8({ data, width: 2, height: 2 }, { width: 2, height: 2 });
   assert.deepEqual(out, data);
   assert.notEqual(out, data);
-});
-
-test('float plane resize agrees with the uint8 path', () => {
-  const plane = Float32Array.from([0, 100, 200, 40]);
-  const out = resizeBilinearF32(plane, { width: 2, height: 2 }, { width: 4, height: 4 });
-  assert.ok(Math.abs(out[5] - 58.75) < 1e-4);
-  assert.equal(out[15], 40);
 });
 
 test('bad sizes and data lengths are parameter errors', () => {
