@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { runClients, startHaproxy, startReplica, type Process } from './harness.js';
+import { refusalsSent, runClients, startHaproxy, startReplica, type Process } from './harness.js';
 
 const PHOTO = new URL('../data/shapes-heldout/images/shapes_0000.jpg', import.meta.url);
 
@@ -35,5 +35,28 @@ describe('three replicas behind HAProxy', { timeout: 180_000 }, () => {
     const outcome = await load;
     assert.deepEqual(outcome.failed, []);
     assert.ok(outcome.ok > 10, `${outcome.ok} requests answered`);
+  });
+});
+
+describe('three small replicas behind HAProxy', { timeout: 180_000 }, () => {
+  let replicas: Process[] = [];
+  let balancer: Process | undefined;
+
+  before(async () => {
+    // Room for one waiting request each: 12 clients overfill every replica now and then.
+    replicas = await Promise.all([0, 1, 2].map(() => startReplica(undefined, 1, { MASKSERVE_MAX_QUEUE: '1' })));
+    balancer = await startHaproxy([replicas[0]!.port, replicas[1]!.port, replicas[2]!.port]);
+  });
+  after(async () => {
+    await balancer?.stop();
+    await Promise.all(replicas.map((replica) => replica.stop()));
+  });
+
+  it('a full replica’s 503 is retried on another one; what still reaches a client carries Retry-After', async () => {
+    const outcome = await runClients(`http://127.0.0.1:${balancer!.port}`, await readFile(PHOTO), 12, 8);
+    const sent = (await Promise.all(replicas.map((replica) => refusalsSent(replica.port)))).reduce((a, b) => a + b, 0);
+    assert.deepEqual(outcome.failed, []);
+    assert.ok(sent > 0, 'the replicas did refuse requests (QUEUE_FULL)');
+    assert.ok(outcome.retried < sent, `HAProxy retried refusals elsewhere: replicas sent ${sent} 503s, clients saw ${outcome.retried}`);
   });
 });

@@ -50,11 +50,11 @@ function wrap(child: ChildProcess, port: number): Process {
 }
 
 /** One replica: `maskserve serve --model demo`, one worker with `threads` onnxruntime threads. */
-export async function startReplica(port?: number, threads = 1): Promise<Process> {
+export async function startReplica(port?: number, threads = 1, env: Readonly<Record<string, string>> = {}): Promise<Process> {
   const chosen = port ?? (await freePort());
   const child = spawn(process.execPath, ['bin/maskserve.js', 'serve', '--port', String(chosen), '--host', '127.0.0.1', '--model', 'demo'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, MASKSERVE_WORKERS: '1', MASKSERVE_INTRA_OP_THREADS: String(threads), LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    env: { ...process.env, MASKSERVE_WORKERS: '1', MASKSERVE_INTRA_OP_THREADS: String(threads), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitReady(`http://127.0.0.1:${chosen}`, child);
@@ -126,4 +126,12 @@ export async function runClients(url: string, body: Uint8Array, clients: number,
   );
   await dispatcher.close();
   return { ok, retried, failed, seconds: (performance.now() - started) / 1000 };
+}
+
+/** 503 answers a replica has sent so far on POST /api/v1/segment (from its /metrics). */
+export async function refusalsSent(port: number): Promise<number> {
+  const response = await request(`http://127.0.0.1:${port}/metrics`);
+  const text = await response.body.text();
+  const line = text.split('\n').find((l) => l.startsWith('maskserve_http_requests_total{') && l.includes('route="/api/v1/segment"') && l.includes('status="503"'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
