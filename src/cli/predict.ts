@@ -40,14 +40,14 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     if (model.ref.isDemo && settings.model === undefined) {
       io.stderr.write(`maskserve: using the ${demoNotice(model.adapter.classNames)}\n`);
     }
-    const sink = await createSink(settings, stems, single, io.stdout);
-    const progress = single ? undefined : createItemProgress('predict', shardPositions(sources.length, settings.shard).length, io.stderr);
-    const failures: Failure[] = [...problems];
-    const started = performance.now();
-    const found = new Map<string, number>();
     // Positions (and so image ids and stems) are those of the whole input list, shard or not:
     // shards' outputs never collide and merge back into exactly the single run's.
     const positions = shardPositions(sources.length, settings.shard);
+    const sink = await createSink(settings, stems, single, io.stdout);
+    const progress = single ? undefined : createItemProgress('predict', positions.length, io.stderr);
+    const failures: Failure[] = [...problems];
+    const started = performance.now();
+    const found = new Map<string, number>();
     await forEachBounded(positions.length, settings.concurrency, async (slot) => {
       const index = positions[slot]!;
       const source = sources[index];
@@ -68,7 +68,7 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     progress?.stop();
     await sink.finish();
     if (settings.outDir !== undefined) {
-      const done = shardPositions(sources.length, settings.shard).length - failures.filter((failure) => failure.error !== undefined).length;
+      const done = positions.length - failures.filter((failure) => failure.error !== undefined).length;
       io.stderr.write(`${outSummary(settings.outDir, done, found, (performance.now() - started) / 1000)}\n`);
     }
     return reportFailures(failures, sources.length, io.stderr, model);

@@ -66,7 +66,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variable for each setting (documented in the README / --help). */
-export const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.freeze({
+const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.freeze({
   port: 'PORT',
   host: 'HOST',
   maxUploadBytes: 'MASKSERVE_MAX_UPLOAD_BYTES',

@@ -9,8 +9,8 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function logFormat(env: Env, stdoutIsTty: boolean): LogFormat {
-  const chosen = env.LOG_FORMAT?.trim().toLowerCase();
-  if (chosen === 'json' || chosen === 'pretty') return chosen;
+  const chosen = LOG_FORMATS.find((format) => format === env.LOG_FORMAT?.trim().toLowerCase());
+  if (chosen !== undefined) return chosen;
   return stdoutIsTty ? 'pretty' : 'json';
 }
 

@@ -20,10 +20,6 @@ export class Admission {
 
   constructor(readonly capacity: number) {}
 
-  get inFlight(): number {
-    return this.admitted;
-  }
-
   tryAdmit(): boolean {
     if (this.admitted >= this.capacity) return false;
     this.admitted += 1;
