@@ -51,6 +51,16 @@ export function isMaskserveError(error: unknown): error is MaskserveError {
   return error instanceof MaskserveError;
 }
 
+/**
+ * Throws once `signal` is aborted: a coded reason (a deadline, shutting down) as it is, anything
+ * else as DEADLINE_EXCEEDED with `message`.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined, message: string): void {
+  if (!signal?.aborted) return;
+  if (signal.reason instanceof MaskserveError) throw signal.reason;
+  throw new MaskserveError('DEADLINE_EXCEEDED', message);
+}
+
 /** sharp-style parameter error: `Expected <what> for <name> but received <value>`. */
 export function invalidParameter(what: string, name: string, value: unknown): MaskserveError {
   return new MaskserveError('INVALID_OPTION', `Expected ${what} for ${name} but received ${formatValue(value)}`);

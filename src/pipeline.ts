@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FamilyAdapter } from './adapters/adapter.js';
 import { detectFamily } from './adapters/registry.js';
-import { MaskserveError } from './errors.js';
+import { throwIfAborted } from './errors.js';
 import { decodeImage, type DecodeOptions } from './input/decode.js';
 import { readModelCard } from './models/model-card.js';
 import { readGraphInfo } from './models/onnx-graph-info.js';
@@ -52,6 +52,8 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
   });
 }
 
+const INFERENCE_DEADLINE = 'The request deadline passed before inference finished';
+
 export interface SegmentExtras {
   readonly decode?: DecodeOptions;
   /** Checks the decoded image before inference (e.g. that the requested output format can hold it). */
@@ -75,10 +77,10 @@ export async function segment(
   const t1 = performance.now();
   const { feeds, meta } = model.adapter.preprocess(image);
   const t2 = performance.now();
-  throwIfAborted(extras.signal);
+  throwIfAborted(extras.signal, INFERENCE_DEADLINE);
   const outputs = await model.session.run(feeds, { signal: extras.signal }).catch((error: unknown) => {
     // The pool rejects an aborted queued task with the signal's reason; report it as a deadline.
-    if (extras.signal?.aborted) throwIfAborted(extras.signal);
+    throwIfAborted(extras.signal, INFERENCE_DEADLINE);
     throw error;
   });
   const t3 = performance.now();
@@ -98,9 +100,3 @@ function isRawImage(input: Uint8Array | RawImage): input is RawImage {
   return !(input instanceof Uint8Array) && typeof (input as RawImage).width === 'number';
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (!signal?.aborted) return;
-  // A caller may abort with its own coded error (e.g. shutting down); keep it.
-  if (signal.reason instanceof MaskserveError) throw signal.reason;
-  throw new MaskserveError('DEADLINE_EXCEEDED', 'The request deadline passed before inference finished');
-}

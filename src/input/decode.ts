@@ -2,7 +2,7 @@
 // sniff the content (allowlist), read the header, enforce the pixel cap, and only then decode
 // pixels — so a 100000x100000 "image" of a few hundred bytes never allocates anything big.
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
-import { invalidParameter, MaskserveError } from '../errors.js';
+import { invalidParameter, MaskserveError, throwIfAborted } from '../errors.js';
 import type { ImageFormat, RawImage } from '../types.js';
 import { aspectRatioTooLarge, emptyInput, fromSharpError, imageSideTooLong, imageTooLarge, unsupportedFormat } from './decode-errors.js';
 import { sniffContent } from './sniff.js';
@@ -10,6 +10,8 @@ import { sniffContent } from './sniff.js';
 export { sniffFormat, sniffContent, ALLOWED_FORMATS } from './sniff.js';
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+const DECODE_DEADLINE = 'The request deadline passed before the image was decoded';
 
 export interface DecodeOptions {
   /** Largest accepted width * height of the (first) frame; checked from the header before decoding. */
@@ -129,7 +131,7 @@ async function decodePixels(
   maxPixels: number,
   { signal, timeoutMs }: DecodeOptions,
 ): Promise<{ data: Uint8Array; width: number; height: number }> {
-  throwIfAborted(signal);
+  throwIfAborted(signal, DECODE_DEADLINE);
   let output: { data: Buffer; info: OutputInfo };
   try {
     // One pipeline: orient, flatten alpha on white, convert any colour space (grey, palette,
@@ -143,7 +145,7 @@ async function decodePixels(
       .timeout({ seconds: timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs / 1000)) })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throwIfAborted(signal);
+    throwIfAborted(signal, DECODE_DEADLINE);
     throw fromSharpError(error, format, maxPixels);
   }
   const { data, info } = output;
@@ -154,6 +156,3 @@ async function decodePixels(
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new MaskserveError('DEADLINE_EXCEEDED', 'The request was aborted');
-}
