@@ -98,9 +98,9 @@ async function drain(app: FastifyInstance, pool: InferencePool, readiness: Readi
   const graceOver = new Promise<'grace over'>((resolve) => {
     timer = setTimeout(() => resolve('grace over'), graceMs);
   });
-  const closed = app.close(); // stops accepting; closes idle sockets; waits for in-flight requests
-  // Sockets that are still receiving headers have no request yet: nothing to drain, close them.
-  app.server.closeIdleConnections();
+  // Stops accepting, closes idle sockets (forceCloseConnections: 'idle', which includes sockets
+  // still receiving headers) and waits for in-flight requests.
+  const closed = app.close();
   const outcome = await Promise.race([closed.then(() => 'drained' as const), graceOver]);
   if (outcome === 'grace over') {
     app.log.warn({ graceMs }, `shutdown grace period of ${graceMs} ms is over: closing the remaining connections`);
