@@ -4,8 +4,9 @@
 // Runs whose ids collide (unrelated runs) are renumbered in the order given. Nothing is lost or
 // doubled: every record of every run is written once, and a run that lacks its files fails the
 // merge before anything is written.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomically } from '../atomic-write.js';
 import type { CocoResult } from '../types.js';
 import { UsageError } from './exit-codes.js';
 import { RUN_FILES } from './output-names.js';
@@ -56,8 +57,8 @@ export async function mergeRuns(dirs: readonly string[], outDir: string): Promis
   results.sort(order);
 
   await mkdir(outDir, { recursive: true });
-  await writeAtomically(join(outDir, RUN_FILES.cocoResults), `${JSON.stringify(results)}\n`);
-  await writeAtomically(join(outDir, RUN_FILES.images), `${JSON.stringify(images, null, 2)}\n`);
+  await writeAtomically(join(outDir, RUN_FILES.cocoResults), [encode(`${JSON.stringify(results)}\n`)]);
+  await writeAtomically(join(outDir, RUN_FILES.images), [encode(`${JSON.stringify(images, null, 2)}\n`)]);
   return { images: images.length, results: results.length, renumbered };
 }
 
@@ -98,8 +99,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
+function encode(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
 }
