@@ -8,13 +8,12 @@
 //        [--image data/shapes-heldout/images/shapes_0000.jpg] [--baseline DIR] [--honour-retry-after]
 // --baseline DIR: also run the server from another checkout (e.g. a `git worktree` of an older
 // commit, with node_modules) and print its rows first, measured the same way in the same run.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { freePort } from '../test-scale-out/harness.js';
+import { startServe } from '../test-scale-out/harness.js';
 import { percentile, printTable } from './table.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -139,33 +138,12 @@ async function runLevel(url: string, clients: number, duration: number): Promise
   };
 }
 
-async function startServer(dir: string): Promise<{ url: string; rssBytes: () => number; stop: () => Promise<void> }> {
-  // LOG_LEVEL=warn: per-request log lines would cost the server CPU at 64 clients. The ready
-  // line is then silent, so the bench picks the port and polls /readyz.
-  const port = await freePort();
-  const child = spawn(process.execPath, ['bin/maskserve.js', 'serve', '--port', String(port), '--host', '127.0.0.1', '--model', values.model], {
-    cwd: dir,
-    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    const ready = await request(`${url}/readyz`).then(
-      async (response) => (await response.body.dump(), response.statusCode === 200),
-      () => false,
-    );
-    if (ready) break;
-    if (child.exitCode !== null) throw new Error(`the server in ${dir} exited with ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+async function startServer(dir: string): Promise<{ url: string; rssBytes: () => number; stop: () => Promise<unknown> }> {
+  const server = await startServe({ dir, model: values.model });
   return {
-    url,
-    rssBytes: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    url: `http://127.0.0.1:${server.port}`,
+    rssBytes: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    stop: () => server.stop(),
   };
 }
 

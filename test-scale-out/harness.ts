@@ -49,16 +49,32 @@ function wrap(child: ChildProcess, port: number): Process {
   };
 }
 
-/** One replica: `maskserve serve --model demo`, one worker with `threads` onnxruntime threads. */
-export async function startReplica(port?: number, threads = 1, env: Readonly<Record<string, string>> = {}): Promise<Process> {
+export interface ServeOptions {
+  /** The checkout to run (bench/load.ts --baseline runs an older one). */
+  readonly dir?: string;
+  readonly port?: number;
+  readonly model?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * `maskserve serve` on 127.0.0.1, resolved once /readyz answers 200. LOG_LEVEL=warn: per-request
+ * log lines would cost the server CPU under load (and the silent ready line is why /readyz is polled).
+ */
+export async function startServe({ dir = REPO_ROOT, port, model = 'demo', env = {} }: ServeOptions = {}): Promise<Process> {
   const chosen = port ?? (await freePort());
-  const child = spawn(process.execPath, ['bin/maskserve.js', 'serve', '--port', String(chosen), '--host', '127.0.0.1', '--model', 'demo'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, MASKSERVE_WORKERS: '1', MASKSERVE_INTRA_OP_THREADS: String(threads), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+  const child = spawn(process.execPath, ['bin/maskserve.js', 'serve', '--port', String(chosen), '--host', '127.0.0.1', '--model', model], {
+    cwd: dir,
+    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitReady(`http://127.0.0.1:${chosen}`, child);
   return wrap(child, chosen);
+}
+
+/** One replica: `maskserve serve --model demo`, one worker with `threads` onnxruntime threads. */
+export function startReplica(port?: number, threads = 1, env: Readonly<Record<string, string>> = {}): Promise<Process> {
+  return startServe({ ...(port === undefined ? {} : { port }), env: { MASKSERVE_WORKERS: '1', MASKSERVE_INTRA_OP_THREADS: String(threads), ...env } });
 }
 
 /** HAProxy in the foreground with the project's config, in front of exactly three replicas. */
