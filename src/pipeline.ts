@@ -3,7 +3,7 @@
 // Families override stages through their adapter, never this loop.
 import { performance } from 'node:perf_hooks';
 import type { FamilyAdapter } from './adapters/adapter.js';
-import { detectFamily } from './adapters/registry.js';
+import { createAdapter } from './adapters/registry.js';
 import { throwIfAborted } from './errors.js';
 import { decodeImage, type DecodeOptions } from './input/decode.js';
 import { readModelCard } from './models/model-card.js';
@@ -37,12 +37,11 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
   const started = performance.now();
   const resolved = await resolveModelSpec(spec, options.env);
   const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
-  const definition = detectFamily(graph, card, options.family);
-  const adapter = definition.create(graph, card);
+  const { family, adapter } = createAdapter(graph, card, options.family);
   const session = await options.pool.load(resolved.path, graph);
   const id = card.id ?? resolved.id;
   return Object.freeze({
-    ref: Object.freeze({ id, family: definition.family, isDemo: resolved.isDemo }),
+    ref: Object.freeze({ id, family, isDemo: resolved.isDemo }),
     path: resolved.path,
     adapter,
     session,

@@ -19,7 +19,8 @@ export interface Size {
   readonly height: number;
 }
 
-export type ModelFamily = 'maskrcnn' | 'yolo-seg';
+export type { ModelFamily } from './adapters/registry.js';
+import type { ModelFamily } from './adapters/registry.js';
 
 /** Element types onnxruntime can hand back; adapters identify outputs by these plus shape. */
 export type TensorType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float64';
@@ -51,30 +52,9 @@ export interface GraphInfo {
   readonly opsetVersion?: number;
 }
 
-/**
- * Sidecar model card `<model>.json` (every field optional). Overrides what is read from the graph.
- * `classes` is indexed by the model's own class id (for maskrcnn index 0 is the background).
- */
-export interface ModelCard {
-  readonly id?: string;
-  readonly family?: ModelFamily;
-  readonly classes?: readonly string[];
-  /** COCO category_id for each class index (same length as classes); defaults per family. */
-  readonly categoryIds?: readonly number[];
-  readonly minSize?: number; // maskrcnn: short side target
-  readonly maxSize?: number; // maskrcnn: long side cap
-  readonly imgsz?: number; // yolo-seg: square letterbox side
-  readonly stride?: number;
-  readonly license?: string;
-  readonly description?: string;
-  /** maskrcnn input: channel order, per-channel mean/std (in that order), resize interpolation and rounding. */
-  readonly inputFormat?: 'RGB' | 'BGR';
-  readonly pixelMean?: readonly number[];
-  readonly pixelStd?: readonly number[];
-  readonly interpolation?: 'bilinear' | 'pil-bilinear';
-  readonly resizeRounding?: 'floor' | 'round' | 'detectron2';
-  readonly [extra: string]: unknown;
-}
+export type { ModelCard } from './models/model-card-schema.js';
+export type { CocoResult, CocoRle, ModelRef, PolygonPart, ResultInstance, ResultJson, Timings } from './contracts.js';
+import type { ModelRef, Timings } from './contracts.js';
 
 /**
  * A binary mask stored only over its bounding region so 100 instances on a 40 MP photo stay small.
@@ -105,63 +85,8 @@ export interface Instances {
   readonly masks: readonly BinaryMask[]; // [N]
 }
 
-export interface Timings {
-  decodeMs: number;
-  preprocessMs: number;
-  inferenceMs: number;
-  postprocessMs: number;
-  totalMs: number;
-}
-
-export interface ModelRef {
-  readonly id: string;
-  readonly family: ModelFamily;
-  /** The embedded demo model (synthetic shapes only): the UI, logs and every result say so. */
-  readonly isDemo: boolean;
-}
-
 export interface SegmentResult {
   readonly model: ModelRef;
   readonly instances: Instances;
   readonly timings: Timings;
-}
-
-/** Result JSON of DESIGN.md (API and `maskserve predict`). */
-export interface CocoRle {
-  size: [number, number]; // [height, width]
-  counts: string; // pycocotools compressed string, column-major
-}
-
-/** Polygons keep parts and holes: one entry per connected part. Rings are flat [x0,y0,x1,y1,...]. */
-export interface PolygonPart {
-  outer: number[];
-  holes: number[][];
-}
-
-export interface ResultInstance {
-  id: number;
-  label: string;
-  classId: number;
-  score: number;
-  bbox: [number, number, number, number]; // COCO xywh
-  area: number; // mask pixels
-  mask?: CocoRle;
-  polygons?: PolygonPart[];
-}
-
-export interface ResultJson {
-  model: ModelRef;
-  image: { width: number; height: number };
-  instances: ResultInstance[];
-  counts: Record<string, number>;
-  timings: Timings;
-}
-
-/** One row of a COCO results file. */
-export interface CocoResult {
-  image_id: number;
-  category_id: number;
-  bbox: [number, number, number, number];
-  score: number;
-  segmentation: CocoRle;
 }

@@ -1,6 +1,6 @@
 // What every model family provides. A family owns everything model-specific: tensor layout,
 // resize rule, output decoding. The pipeline only calls preprocess -> run -> postprocess.
-import type { Feeds, GraphInfo, Instances, ModelCard, ModelFamily, Outputs, RawImage } from '../types.js';
+import type { Feeds, GraphInfo, Instances, ModelCard, Outputs, RawImage } from '../types.js';
 import type { SegmentOptions } from '../options.js';
 
 export interface Preprocessed<Meta> {
@@ -10,7 +10,6 @@ export interface Preprocessed<Meta> {
 }
 
 export interface FamilyAdapter<Meta = unknown> {
-  readonly family: ModelFamily;
   /** Indexed by class id (maskrcnn: index 0 is the background). */
   readonly classNames: readonly string[];
   /** COCO category_id per class id. */
@@ -21,9 +20,12 @@ export interface FamilyAdapter<Meta = unknown> {
   postprocess(outputs: Outputs, meta: Meta, options: SegmentOptions): Instances;
 }
 
+/** A family's name is its key in FAMILIES (registry.ts), never a field of its own. */
 export interface FamilyDefinition {
-  readonly family: ModelFamily;
-  /** Does the graph follow this family's contract (input/output dtypes and shapes, metadata)? */
+  /**
+   * Does the graph follow this family's contract (input/output dtypes and shapes)? Only asked when
+   * neither the card nor the metadata `maskserve.family` names a family.
+   */
   matches(graph: GraphInfo): boolean;
   /** Build the adapter; the card (sidecar JSON / explicit options) overrides graph metadata. */
   create(graph: GraphInfo, card: ModelCard): FamilyAdapter;

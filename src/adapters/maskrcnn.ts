@@ -49,8 +49,6 @@ function imageInput(graph: GraphInfo) {
 }
 
 function matches(graph: GraphInfo): boolean {
-  const declared = metadataValue(graph, 'maskserve.family');
-  if (declared !== undefined) return declared === 'maskrcnn';
   return graph.inputs.length === 1 && imageInput(graph) !== undefined && outputsMatch(graph);
 }
 
@@ -192,7 +190,6 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
   }
 
   return Object.freeze({
-    family: 'maskrcnn' as const,
     classNames,
     categoryIds,
     inputDescription: fixed
@@ -204,7 +201,6 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
 }
 
 export const MASKRCNN: FamilyDefinition = Object.freeze({
-  family: 'maskrcnn' as const,
   matches,
   create: create as (graph: GraphInfo, card: ModelCard) => FamilyAdapter,
 });

@@ -28,8 +28,6 @@ function imageInput(graph: GraphInfo) {
 }
 
 function matches(graph: GraphInfo): boolean {
-  const declared = metadataValue(graph, 'maskserve.family');
-  if (declared !== undefined) return declared === 'yolo-seg';
   const task = metadataValue(graph, 'task');
   if (task !== undefined && task !== 'segment') return false;
   const preds = graph.outputs.filter((o) => isFloatType(o.type) && o.dims.length === 3);
@@ -142,7 +140,6 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<YoloSegMeta> {
   }
 
   return Object.freeze({
-    family: 'yolo-seg' as const,
     classNames,
     categoryIds,
     inputDescription: `RGB 0..1, letterbox ${size.width}x${size.height} (pad 114, stride ${stride}), ${classNames.length} classes`,
@@ -152,7 +149,6 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<YoloSegMeta> {
 }
 
 export const YOLO_SEG: FamilyDefinition = Object.freeze({
-  family: 'yolo-seg' as const,
   matches,
   create: create as (graph: GraphInfo, card: ModelCard) => FamilyAdapter,
 });

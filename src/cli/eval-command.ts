@@ -1,6 +1,7 @@
 // `maskserve eval`: COCO mAP of a model (or of an existing results file) against COCO annotations.
-import { Option, type Command } from 'commander';
+import { type Command } from 'commander';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { familyOption } from './flag-values.js';
 import type { CommandContext } from './program.js';
 import type { EvalFlags } from './eval.js';
 
@@ -28,7 +29,7 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .option('-r, --results <file>', 'evaluate this COCO results file instead of running a model')
     .option('--save-results <file>', 'also write the detections the model produced as a COCO results file')
     .option('--iou-type <types>', 'bbox, segm or bbox,segm', 'bbox,segm')
-    .addOption(new Option('--family <family>', 'model family, when auto-detection needs help').choices(['maskrcnn', 'yolo-seg']))
+    .addOption(familyOption())
     .option('-t, --threshold <score>', 'minimum score kept (COCO evaluation wants low-score detections too)', '0.05')
     .option('--max-detections <n>', 'detections per image (COCO counts at most 100)', '100')
     .option('-c, --concurrency <n>', 'images in flight at once', '1')

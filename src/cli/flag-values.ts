@@ -1,5 +1,7 @@
 // Value parsers for CLI flags, shared by every command: one wording for a bad value
 // ("Expected <what> for <--flag> but received <value>", INVALID_OPTION, exit code 2).
+import { Option } from 'commander';
+import { FAMILY_NAMES } from '../adapters/registry.js';
 import { parseDecimal } from '../decimal.js';
 import { invalidParameter } from '../errors.js';
 
@@ -20,4 +22,9 @@ export function numberFlag(value: string, name: string, min: number, max: number
 export function oneOfFlag<T extends string>(choices: readonly T[], value: string, name: string): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw invalidParameter(`one of ${choices.join(', ')}`, name, value);
+}
+
+/** `--family`, with the registry's names as its choices (every command that loads a model has it). */
+export function familyOption(description = 'model family, when auto-detection needs help'): Option {
+  return new Option('--family <family>', description).choices(FAMILY_NAMES);
 }

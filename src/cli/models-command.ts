@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { CALIBRATION_METHODS, DEFAULT_CALIBRATION_IMAGES, DEFAULT_PERCENTILE, MIN_CALIBRATION_IMAGES } from '../quantize/calibration-settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { familyOption } from './flag-values.js';
 import type { PullFlags } from './models-pull.js';
 import type { QuantizeFlags } from './models-quantize.js';
 import type { CommandContext } from './program.js';
@@ -134,7 +135,7 @@ export function registerModelsCommand(program: Command, context: CommandContext)
     .option('--percentile <p>', `percent of values inside the range, per side (default: ${DEFAULT_PERCENTILE})`)
     .option('--keep-float <names>', 'comma-separated node names (or prefixes ending in /) to keep fp32')
     .option('--fp32-roi-features', 'keep the layers that feed RoIAlign in fp32 (slower; measured: no gain on the demo model)')
-    .option('--family <family>', 'model family, when auto-detection needs help')
+    .addOption(familyOption())
     .option('--out <model.onnx>', 'where to write the int8 model (default: <model>-int8.onnx beside it); the card goes beside it')
     .addHelpText('after', QUANTIZE_HELP + EXIT_CODES_HELP)
     .action(async (model: string, flags: QuantizeFlags) => {
@@ -146,7 +147,7 @@ export function registerModelsCommand(program: Command, context: CommandContext)
     .command('info')
     .description('show what an ONNX model contains: family, inputs, outputs, classes, metadata')
     .argument('<model>', 'catalog id, path to an .onnx file, or "demo"')
-    .option('--family <family>', 'check the graph against this family instead of auto-detecting')
+    .addOption(familyOption('check the graph against this family instead of auto-detecting'))
     .option('--json', 'machine-readable output')
     .addHelpText('after', INFO_HELP + EXIT_CODES_HELP)
     .action(async (spec: string, flags: { json?: boolean; family?: string }) => {

@@ -1,6 +1,6 @@
 // `maskserve models info`: what a graph declares and how maskserve will treat it, without
 // running it (graph read from the protobuf, family detected as the pipeline would).
-import { detectFamily } from '../adapters/registry.js';
+import { createAdapter } from '../adapters/registry.js';
 import { readModelCard } from '../models/model-card.js';
 import { readGraphInfo } from '../models/onnx-graph-info.js';
 import { resolveModelSpec } from '../models/resolve.js';
@@ -25,13 +25,13 @@ export interface ModelInfo {
 export async function describeModel(spec: string, family?: string): Promise<ModelInfo> {
   const resolved = await resolveModelSpec(spec);
   const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
-  const definition = detectFamily(graph, card, family);
-  const adapter = definition.create(graph, card);
+  const detected = createAdapter(graph, card, family);
+  const { adapter } = detected;
   return {
     id: card.id ?? resolved.id,
     path: resolved.path,
     isDemo: resolved.isDemo,
-    family: definition.family,
+    family: detected.family,
     input: adapter.inputDescription,
     inputs: graph.inputs,
     outputs: graph.outputs,

@@ -2,8 +2,9 @@
 // on demand (predict.ts pulls in sharp and onnxruntime) so `--help` and typos answer at once.
 import { Option, type Command } from 'commander';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { familyOption } from './flag-values.js';
 import type { CommandContext } from './program.js';
-import { FAMILY_CHOICES, MAX_CONCURRENCY, OUTPUT_FORMATS, resolvePredictSettings, type PredictFlags } from './predict-settings.js';
+import { MAX_CONCURRENCY, OUTPUT_FORMATS, resolvePredictSettings, type PredictFlags } from './predict-settings.js';
 
 const EXAMPLES = `
 Inputs: image files, directories (searched recursively for .jpg .jpeg .png .webp .gif .avif
@@ -37,7 +38,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .description('Segment images (files, directories, globs or URLs) with an instance-segmentation model.')
     .argument('<inputs...>', 'image files, directories, glob patterns or http(s) URLs')
     .option('-m, --model <model>', 'catalog id, path to an .onnx file, or "demo" (default: $MASKSERVE_MODEL, else the first downloaded catalog model, else demo)')
-    .addOption(new Option('--family <family>', 'model family, when auto-detection needs help').choices(FAMILY_CHOICES))
+    .addOption(familyOption())
     .option('-t, --threshold <score>', 'minimum score, 0..1 (default: 0.5)')
     .option('--conf <score>', "the same as --threshold (Ultralytics' name for it)")
     .option('--iou <iou>', 'NMS IoU threshold for families that run NMS (yolo-seg), 0..1 (default: 0.7)')

@@ -1,12 +1,12 @@
 // `maskserve predict` flags -> validated settings, before any model or image is touched, so a
 // typo fails at once with exit code 2 instead of after a model load.
 import { MaskserveError, invalidParameter, isMaskserveError } from '../errors.js';
+import { FAMILY_NAMES, type ModelFamily } from '../adapters/registry.js';
 import { integerFlag, oneOfFlag } from './flag-values.js';
 import { parseMaskFormat, resolveOptions, type MaskFormat, type SegmentOptions } from '../options.js';
 
 export const OUTPUT_FORMATS = Object.freeze(['json', 'coco', 'png'] as const);
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-export const FAMILY_CHOICES = Object.freeze(['maskrcnn', 'yolo-seg'] as const);
 export const MAX_CONCURRENCY = 64;
 
 /** Flags as commander hands them over (strings; booleans for switches). */
@@ -32,7 +32,7 @@ export interface PredictFlags {
 
 export interface PredictSettings {
   readonly model?: string;
-  readonly family?: (typeof FAMILY_CHOICES)[number];
+  readonly family?: ModelFamily;
   readonly segment: SegmentOptions;
   readonly maskFormat: MaskFormat;
   readonly format: OutputFormat;
@@ -64,7 +64,7 @@ export function resolvePredictSettings(flags: PredictFlags, env: Env = process.e
   );
   return Object.freeze({
     ...(flags.model === undefined ? {} : { model: flags.model }),
-    ...(flags.family === undefined ? {} : { family: oneOfFlag(FAMILY_CHOICES, flags.family, '--family') }),
+    ...(flags.family === undefined ? {} : { family: oneOfFlag(FAMILY_NAMES, flags.family, '--family') }),
     segment,
     maskFormat: parseMaskFormatFlag(flags.maskFormat),
     format: flags.format === undefined ? 'json' : oneOfFlag(OUTPUT_FORMATS, flags.format, '--format'),

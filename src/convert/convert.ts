@@ -87,9 +87,9 @@ export async function convertDetectron2(options: ConvertOptions): Promise<Conver
     inputFormat: settings.input.format,
     pixelMean: [...settings.pixelMean],
     pixelStd: [...settings.pixelStd],
-    interpolation: 'pil-bilinear',
-    resizeRounding: 'detectron2',
-  } as const;
+    interpolation: 'pil-bilinear' as const,
+    resizeRounding: 'detectron2' as const,
+  };
   const metadata: Record<string, string> = {
     'maskserve.family': 'maskrcnn',
     'maskserve.classes': JSON.stringify(classes),

@@ -2,57 +2,9 @@
 // (family, class names, input size, licence). Validated with TypeBox so a typo in a card fails
 // at load time naming the field, instead of surfacing later as odd detections.
 import { readFile } from 'node:fs/promises';
-import Type from 'typebox';
 import Value from 'typebox/value';
 import { MaskserveError } from '../errors.js';
-import { CHANNEL_ORDERS } from '../adapters/normalise.js';
-import { INTERPOLATIONS, SIZE_ROUNDINGS } from '../geometry/letterbox.js';
-import type { ModelCard } from '../types.js';
-
-const positiveInteger = Type.Integer({ minimum: 1 });
-
-/** What each known field must hold, worded for the error message. Unknown fields are allowed. */
-const EXPECTED: Readonly<Record<string, string>> = Object.freeze({
-  id: 'a non-empty string',
-  family: 'one of maskrcnn, yolo-seg',
-  classes: 'a list of class names (strings)',
-  categoryIds: 'a list of integer COCO category ids',
-  minSize: 'a positive integer',
-  maxSize: 'a positive integer',
-  imgsz: 'a positive integer',
-  stride: 'a positive integer',
-  license: 'a string',
-  description: 'a string',
-  inputFormat: 'one of RGB, BGR',
-  pixelMean: 'a list of 3 numbers',
-  pixelStd: 'a list of 3 non-zero numbers',
-  interpolation: 'one of bilinear, pil-bilinear',
-  resizeRounding: 'one of floor, round, detectron2',
-});
-
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
-const triple = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
-
-export const ModelCardSchema = Type.Object(
-  {
-    id: Type.Optional(Type.String({ minLength: 1 })),
-    family: Type.Optional(Type.Union([Type.Literal('maskrcnn'), Type.Literal('yolo-seg')])),
-    classes: Type.Optional(Type.Array(Type.String())),
-    categoryIds: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
-    minSize: Type.Optional(positiveInteger),
-    maxSize: Type.Optional(positiveInteger),
-    imgsz: Type.Optional(positiveInteger),
-    stride: Type.Optional(positiveInteger),
-    license: Type.Optional(Type.String()),
-    description: Type.Optional(Type.String()),
-    inputFormat: Type.Optional(literals(CHANNEL_ORDERS)),
-    pixelMean: Type.Optional(triple),
-    pixelStd: Type.Optional(triple),
-    interpolation: Type.Optional(literals(INTERPOLATIONS)),
-    resizeRounding: Type.Optional(literals(SIZE_ROUNDINGS)),
-  },
-  { additionalProperties: true },
-);
+import { expectedFor, ModelCardSchema, type ModelCard } from './model-card-schema.js';
 
 /** `models/demo/shapes-maskrcnn.onnx` -> `models/demo/shapes-maskrcnn.json`. */
 export function modelCardPath(onnxPath: string): string {
@@ -87,8 +39,7 @@ export function parseModelCard(value: unknown, source = 'model card'): ModelCard
   if (first) {
     const field = first.instancePath.split('/')[1] ?? '';
     const received = JSON.stringify((value as Record<string, unknown>)[field]);
-    const what = EXPECTED[field] ?? 'a valid value';
-    throw new MaskserveError('MODEL_FORMAT', `Model card ${source}: expected ${what} for ${field} but received ${truncate(received)}`, { field });
+    throw new MaskserveError('MODEL_FORMAT', `Model card ${source}: expected ${expectedFor(field)} for ${field} but received ${truncate(received)}`, { field });
   }
   const card = value as ModelCard;
   if (card.classes && card.categoryIds && card.classes.length !== card.categoryIds.length) {

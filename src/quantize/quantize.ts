@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
-import { detectFamily } from '../adapters/registry.js';
+import { createAdapter } from '../adapters/registry.js';
 import { MaskserveError } from '../errors.js';
 import { readModelCard } from '../models/model-card.js';
 import { namingTheFile, readGraphInfo } from '../models/onnx-graph-info.js';
@@ -65,7 +65,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   refuseQuantized(spec);
   // An empty plan (no Conv/Gemm/Add, or none feeding another layer) is refused below.
   const [graph, card] = await Promise.all([readGraphInfo(bytes), readModelCard(source.path)]);
-  const adapter = detectFamily(graph, card, options.family).create(graph, card);
+  const { family, adapter } = createAdapter(graph, card, options.family);
   let plan = planQuantization(spec, options.plan);
   if (plan.nodes.size === 0) {
     throw new MaskserveError('MODEL_NOT_QUANTIZABLE', `${basename(source.path)} has no Conv or Gemm layer with float weights that feeds another layer: nothing to quantize`);
@@ -96,7 +96,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const int8Card: ModelCard = {
     ...card,
     id,
-    family: adapter.family,
+    family,
     ...(card.description ? { description: `${card.description} (int8)` } : {}),
     quantization: provenance,
   };

@@ -57,54 +57,10 @@ export const Problem = Type.Object(
   { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
 );
 
-const Rle = Type.Object({ size: Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }), counts: Type.String() });
-const Timings = Type.Object({
-  decodeMs: Type.Number(),
-  preprocessMs: Type.Number(),
-  inferenceMs: Type.Number(),
-  postprocessMs: Type.Number(),
-  totalMs: Type.Number(),
-});
+export { ModelInfoSchema as ModelInfo, ResultJsonSchema as ResultJson } from '../contracts.js';
+import { ModelInfoSchema } from '../contracts.js';
 
-export const ResultJson = Type.Object(
-  {
-    model: Type.Object({
-      id: Type.String(),
-      family: Type.String(),
-      isDemo: Type.Boolean({ description: 'true for the embedded demo model, which only knows synthetic shapes' }),
-    }),
-    image: Type.Object({ width: Type.Integer(), height: Type.Integer() }),
-    instances: Type.Array(
-      Type.Object({
-        id: Type.Integer(),
-        label: Type.String(),
-        classId: Type.Integer(),
-        score: Type.Number(),
-        bbox: Type.Array(Type.Number(), { minItems: 4, maxItems: 4, description: 'COCO [x, y, width, height]' }),
-        area: Type.Integer(),
-        mask: Type.Optional(Rle),
-        polygons: Type.Optional(Type.Array(Type.Object({ outer: Type.Array(Type.Number()), holes: Type.Array(Type.Array(Type.Number())) }))),
-      }),
-    ),
-    counts: Type.Record(Type.String(), Type.Integer()),
-    timings: Timings,
-  },
-  { description: 'Result JSON (coordinates in original image pixels)' },
-);
-
-export const ModelInfo = Type.Object({
-  id: Type.String(),
-  family: Type.String(),
-  classes: Type.Array(Type.String()),
-  categoryIds: Type.Array(Type.Integer(), { description: 'COCO category_id for each class index' }),
-  input: Type.String({ description: 'What the model expects, e.g. resize rule' }),
-  state: Type.Literal('ready'),
-  isDemo: Type.Boolean(),
-  default: Type.Boolean(),
-  notice: Type.Optional(Type.String()),
-});
-
-export const ModelList = Type.Object({ models: Type.Array(ModelInfo) });
+export const ModelList = Type.Object({ models: Type.Array(ModelInfoSchema) });
 
 export const Health = Type.Object({ status: Type.String() });
 

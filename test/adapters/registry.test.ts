@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectFamily, FAMILIES } from '../../src/adapters/registry.js';
+import { detectFamily, FAMILIES, FAMILY_NAMES } from '../../src/adapters/registry.js';
 import { MaskserveError } from '../../src/errors.js';
 import type { GraphInfo } from '../../src/types.js';
 
@@ -33,20 +33,20 @@ const CLASSIFIER: GraphInfo = {
 test('FAMILIES is frozen and keyed by family name', () => {
   assert.ok(Object.isFrozen(FAMILIES));
   assert.deepEqual(Object.keys(FAMILIES).sort(), ['maskrcnn', 'yolo-seg']);
-  for (const [name, definition] of Object.entries(FAMILIES)) assert.equal(definition.family, name);
+  assert.deepEqual(FAMILY_NAMES, Object.keys(FAMILIES));
 });
 
 test('auto-detection from the graph contract', () => {
-  assert.equal(detectFamily(MASKRCNN_GRAPH, {}).family, 'maskrcnn');
-  assert.equal(detectFamily(YOLO_GRAPH, {}).family, 'yolo-seg');
+  assert.equal(detectFamily(MASKRCNN_GRAPH, {}), 'maskrcnn');
+  assert.equal(detectFamily(YOLO_GRAPH, {}), 'yolo-seg');
 });
 
 test('precedence: override > card.family > maskserve.family metadata > graph match', () => {
   const tagged = { ...YOLO_GRAPH, metadata: { ...YOLO_GRAPH.metadata, 'maskserve.family': 'maskrcnn' } };
-  assert.equal(detectFamily(tagged, {}).family, 'maskrcnn');
-  assert.equal(detectFamily(tagged, { family: 'yolo-seg' }).family, 'yolo-seg');
-  assert.equal(detectFamily(MASKRCNN_GRAPH, { family: 'yolo-seg' }, 'maskrcnn').family, 'maskrcnn');
-  assert.equal(detectFamily(CLASSIFIER, {}, 'yolo-seg').family, 'yolo-seg');
+  assert.equal(detectFamily(tagged, {}), 'maskrcnn');
+  assert.equal(detectFamily(tagged, { family: 'yolo-seg' }), 'yolo-seg');
+  assert.equal(detectFamily(MASKRCNN_GRAPH, { family: 'yolo-seg' }, 'maskrcnn'), 'maskrcnn');
+  assert.equal(detectFamily(CLASSIFIER, {}, 'yolo-seg'), 'yolo-seg');
 });
 
 test('unknown family names fail listing the valid ones', () => {

@@ -117,7 +117,6 @@ test('matches Ultralytics segmentation graphs, not detect models or other layout
   assert.equal(YOLO_SEG.matches(graph()), true);
   assert.equal(YOLO_SEG.matches(graph({ task: 'detect' })), false);
   assert.equal(YOLO_SEG.matches({ ...graph(), outputs: graph().outputs.slice(0, 1) }), false);
-  assert.equal(YOLO_SEG.matches({ inputs: [], outputs: [], metadata: { 'maskserve.family': 'yolo-seg' } }), true);
   assert.throws(() => YOLO_SEG.create(graph({ task: 'detect' }), {}), /"detect" model/);
 });
 

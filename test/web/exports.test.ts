@@ -46,18 +46,8 @@ describe('downloads', () => {
   it('COCO results use the model mapping when given, else the class id', () => {
     const rows = cocoResults(result.instances.slice(0, 2), undefined);
     assert.deepEqual(rows[1], { image_id: 1, category_id: 4, bbox: [1, 2, 3, 4], score: 0.7, segmentation: mask });
-    const mapped = cocoResults([result.instances[1]], { categoryIds: [0, 1, 2, 3, 90], classes: [], family: 'maskrcnn' });
+    const mapped = cocoResults([result.instances[1]], [0, 1, 2, 3, 90]);
     assert.equal(mapped[0].category_id, 90);
-  });
-
-  it('maps a COCO model without a listed mapping to the sparse COCO ids, like the server', () => {
-    const coco80 = [...COCO_ZOO_CLASSES];
-    const toothbrush = { ...instance(9, 'toothbrush', 0.9, 80) };
-    assert.equal(cocoResults([toothbrush], { classes: coco80, family: 'maskrcnn' })[0].category_id, 90);
-    const yolo = { ...instance(9, 'toothbrush', 0.9, 79) };
-    assert.equal(cocoResults([yolo], { classes: coco80.slice(1), family: 'yolo-seg' })[0].category_id, 90);
-    const shapes = ['__background', 'circle', 'triangle', 'square', 'star'];
-    assert.equal(cocoResults([instance(1, 'star', 0.9, 4)], { classes: shapes, family: 'maskrcnn' })[0].category_id, 4);
   });
 
   it('names downloads after the input file', () => {

@@ -1,7 +1,6 @@
 // What the download buttons save, built in the browser from the instances currently shown, so a
 // file always matches what the user sees: result JSON (same contract as the API) and COCO results.
-import { defaultCategoryIds } from '../../src/adapters/coco-classes.js';
-import type { CocoResult, ModelInfo, ResultInstance, ResultJson } from './types.js';
+import type { CocoResult, ResultInstance, ResultJson } from './types.js';
 
 /** The result JSON restricted to `instances`, with `counts` recomputed to match them. */
 export function filteredResultJson(result: ResultJson, instances: readonly ResultInstance[]): ResultJson {
@@ -11,18 +10,10 @@ export function filteredResultJson(result: ResultJson, instances: readonly Resul
 }
 
 /**
- * COCO category_id per class id: the server's mapping when /api/v1/models lists one, else the
- * rule the adapters apply by default (COCO-80 names -> sparse COCO ids; other sets -> 1-based
- * ids), so a COCO model's results can be scored against COCO ground truth directly.
+ * COCO results rows (pycocotools loadRes format). category_id comes from the model's mapping as
+ * GET /api/v1/models lists it; without a model it is the class id.
  */
-export function categoryIdsOf(model: Pick<ModelInfo, 'categoryIds' | 'classes' | 'family'> | undefined): readonly number[] {
-  if (!model) return [];
-  return model.categoryIds ?? defaultCategoryIds(model.classes, model.family === 'maskrcnn');
-}
-
-/** COCO results rows (pycocotools loadRes format); without a model, category_id is the class id. */
-export function cocoResults(instances: readonly ResultInstance[], model: Pick<ModelInfo, 'categoryIds' | 'classes' | 'family'> | undefined, imageId = 1): CocoResult[] {
-  const categoryIds = categoryIdsOf(model);
+export function cocoResults(instances: readonly ResultInstance[], categoryIds: readonly number[] = [], imageId = 1): CocoResult[] {
   return instances.flatMap((instance) => {
     if (instance.mask === undefined) return []; // segm results need a mask; the UI always asks for RLE
     return [

@@ -148,7 +148,7 @@ async function download(kind: 'png' | 'json' | 'coco'): Promise<void> {
   try {
     if (kind === 'png') saveBlob(await annotatedPng(photoCanvas, visible, view, session.scale), `${session.fileStem}-annotated.png`);
     if (kind === 'json') saveBlob(jsonBlob(filteredResultJson(session.result, instances)), `${session.fileStem}-result.json`);
-    if (kind === 'coco') saveBlob(jsonBlob(cocoResults(instances, model)), `${session.fileStem}-coco.json`);
+    if (kind === 'coco') saveBlob(jsonBlob(cocoResults(instances, model?.categoryIds)), `${session.fileStem}-coco.json`);
   } catch (error) {
     status.failed(`The download failed: ${(error as Error).message}`, 'none');
   }

@@ -1,20 +1,8 @@
-// The API's JSON shapes as the browser sees them. Result types come from the server's own
-// src/types.ts (type-only, nothing is bundled), so UI and API cannot drift apart silently.
-import type { CocoResult, CocoRle, ResultInstance, ResultJson } from '../../src/types.js';
+// The API's JSON shapes as the browser sees them. Result and model types come from the server's
+// own schemas (src/contracts.ts, type-only: nothing is bundled), so UI and API cannot drift apart.
+import type { CocoResult, CocoRle, ModelInfo, ResultInstance, ResultJson } from '../../src/contracts.js';
 
-export type { CocoResult, CocoRle, ResultInstance, ResultJson };
-
-/** One entry of GET /api/v1/models. */
-export interface ModelInfo {
-  readonly id: string;
-  readonly family: string;
-  readonly classes: readonly string[];
-  readonly isDemo: boolean;
-  readonly default: boolean;
-  readonly notice?: string;
-  /** COCO category_id per class id, when the server exposes it. */
-  readonly categoryIds?: readonly number[];
-}
+export type { CocoResult, CocoRle, ModelInfo, ResultInstance, ResultJson };
 
 /** One entry of GET /api/v1/samples. */
 export interface Sample {
