@@ -35,7 +35,16 @@ export interface ChannelQuantized {
   readonly scales: Float32Array;
 }
 
-/** Symmetric int8 per channel along `axis` ([-127, 127], zero point 0). */
+/**
+ * Weights use 7 of int8's bits ([-63, 63]), onnxruntime's "reduce range": CPUs without VNNI (AVX2,
+ * AVX-512 before VNNI) multiply uint8 x int8 with VPMADDUBSW, which adds two products into an int16
+ * and saturates once 255 * |w| * 2 passes 32767, i.e. for |w| > 64. Full-range weights were exact
+ * on VNNI/AMX machines and wrong on an AVX2-only one (relative error 0.21 against fp32 where the
+ * VNNI machine had 0.02); 7-bit weights give the same answer on both.
+ */
+export const WEIGHT_LEVELS = 63;
+
+/** Symmetric int8 per channel along `axis` ([-WEIGHT_LEVELS, WEIGHT_LEVELS], zero point 0). */
 export function quantizeWeight(weight: TensorSpec, axis: number): ChannelQuantized {
   const data = weight.data as Float32Array;
   const channels = weight.dims[axis];
@@ -48,12 +57,12 @@ export function quantizeWeight(weight: TensorSpec, axis: number): ChannelQuantiz
       for (let i = 0; i < inner; i += 1) maxima[c] = Math.max(maxima[c], Math.abs(data[base + i]));
     }
   }
-  const scales = Float32Array.from(maxima, (max) => (max > 0 ? max / 127 : 1));
+  const scales = Float32Array.from(maxima, (max) => (max > 0 ? max / WEIGHT_LEVELS : 1));
   const values = new Int8Array(data.length);
   for (let o = 0; o < outer; o += 1) {
     for (let c = 0; c < channels; c += 1) {
       const base = (o * channels + c) * inner;
-      for (let i = 0; i < inner; i += 1) values[base + i] = Math.max(-127, Math.min(127, Math.round(data[base + i] / scales[c])));
+      for (let i = 0; i < inner; i += 1) values[base + i] = Math.max(-WEIGHT_LEVELS, Math.min(WEIGHT_LEVELS, Math.round(data[base + i] / scales[c])));
     }
   }
   return { values, scales };

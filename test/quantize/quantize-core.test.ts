@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelSpec } from '../../src/onnx/reader.js';
 import { writeModel, type ModelSpec, type NodeSpec } from '../../src/onnx/writer.js';
 import { planQuantization } from '../../src/quantize/plan.js';
-import { activationParameters, quantizeWeight, rewriteToQdq } from '../../src/quantize/qdq.js';
+import { activationParameters, quantizeWeight, rewriteToQdq, WEIGHT_LEVELS } from '../../src/quantize/qdq.js';
 import { RangeCollector } from '../../src/quantize/ranges.js';
 import { buildMaskRcnnOracle, rectMask28 } from '../helpers/oracle-models.js';
 
@@ -93,13 +93,14 @@ describe('QDQ arithmetic', () => {
     assert.deepEqual(activationParameters({ min: 0, max: 0 }), { scale: 1, zeroPoint: 0 });
   });
 
-  it('quantizes weights symmetrically per output channel, along the given axis', () => {
+  it('quantizes weights symmetrically per output channel, along the given axis, in 7 bits', () => {
     const weight = { name: 'w', type: 'float32' as const, dims: [2, 3], data: Float32Array.of(1, -0.5, 0.25, 0, 0, 0) };
     const byRow = quantizeWeight(weight, 0);
-    assert.deepEqual(Array.from(byRow.values), [127, -64, 32, 0, 0, 0]);
-    assert.deepEqual(Array.from(byRow.scales), [Math.fround(1 / 127), 1]);
+    assert.deepEqual(Array.from(byRow.values), [63, -31, 16, 0, 0, 0]);
+    assert.deepEqual(Array.from(byRow.scales), [Math.fround(1 / WEIGHT_LEVELS), 1]);
+    assert.equal(WEIGHT_LEVELS, 63, 'u8 x s8 pairs must fit int16 on CPUs without VNNI: 255 * 63 * 2 <= 32767');
     const byColumn = quantizeWeight(weight, 1);
-    assert.deepEqual(Array.from(byColumn.values), [127, -127, 127, 0, 0, 0]);
+    assert.deepEqual(Array.from(byColumn.values), [63, -63, 63, 0, 0, 0]);
   });
 
   it('writes a graph onnxruntime runs, close to the fp32 one', async () => {
