@@ -48,7 +48,7 @@ try {
 
   // maskserve: the same pixels through segment() (preprocess + inference worker + postprocess).
   const pool = createInferencePool();
-  const options = resolveOptions({ scoreThreshold: Number(values.threshold) });
+  const options = resolveOptions({ threshold: Number(values.threshold) });
   const fp32 = await timeModel(await loadModel(converted.onnxPath, { pool }), image, runs, options);
   const int8 = await timeModel(await loadModel(quantized.onnxPath, { pool }), image, runs, options);
   await pool.close();

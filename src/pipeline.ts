@@ -3,6 +3,7 @@
 // Families override stages through their adapter, never this loop.
 import { performance } from 'node:perf_hooks';
 import type { FamilyAdapter } from './adapters/adapter.js';
+import { classFilter } from './adapters/instances.js';
 import { createAdapter } from './adapters/registry.js';
 import { throwIfAborted } from './errors.js';
 import { decodeImage, type DecodeOptions } from './input/decode.js';
@@ -51,6 +52,14 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
   });
 }
 
+/**
+ * Fails options this model cannot honour (a class name it does not know) before any image is
+ * fetched or decoded: a typo costs nothing, not a full inference.
+ */
+export function checkOptionsFitModel(model: LoadedModel, options: SegmentOptions): void {
+  classFilter(model.adapter.classNames, options.classes, model.adapter.reservedClassIds);
+}
+
 const INFERENCE_DEADLINE = 'The request deadline passed before inference finished';
 
 export interface SegmentExtras {
@@ -70,6 +79,7 @@ export async function segment(
   options: SegmentOptions = DEFAULT_OPTIONS,
   extras: SegmentExtras = {},
 ): Promise<SegmentOutput> {
+  checkOptionsFitModel(model, options);
   const t0 = performance.now();
   const image = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal });
   extras.checkImage?.(image);

@@ -16,7 +16,7 @@ import { compare, makeReferenceModel, photo, referencePredict, type MakeOptions 
 
 let root: string;
 // Everything the graph keeps (detectron2's SCORE_THRESH_TEST is 0.05).
-const ALL = resolveOptions({ scoreThreshold: 0 });
+const ALL = resolveOptions({ threshold: 0 });
 /** The config's defaults: TEST.DETECTIONS_PER_IMAGE and MODEL.ROI_HEADS.SCORE_THRESH_TEST. */
 const CUTS = { detectionsPerImage: 100, scoreThreshold: 0.05 };
 /** MASKSERVE_PARITY_CASES=R-50,X-101 runs a subset (the full suite runs in CI). */

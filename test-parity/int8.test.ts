@@ -78,7 +78,7 @@ describe('int8 detectron2 R-50-FPN', () => {
 
   test('reports how many fp32 instances (score >= 0.5) int8 finds again (same class, mask IoU >= 0.85)', async (t) => {
     const [fp32, int8] = [await loadModel(fp32Path, { pool }), await loadModel(quantized.onnxPath, { pool })];
-    const options = resolveOptions({ scoreThreshold: 0.05 });
+    const options = resolveOptions({ threshold: 0.05 });
     const criterion = { minScore: 0.5, minMaskIou: 0.85 };
     const int8Tally = { wanted: 0, found: 0 };
     const controlTally = { wanted: 0, found: 0 };

@@ -33,6 +33,9 @@ export const MASKRCNN_BGR_MEAN: readonly [number, number, number] = Object.freez
 
 export type MaskRcnnMeta = ShortSideGeometry;
 
+/** Label 0 is the background: never a detection, never a class to filter on. */
+const BACKGROUND: readonly number[] = Object.freeze([0]);
+
 function outputsMatch(graph: GraphInfo): boolean {
   const outs = graph.outputs;
   const has = (test: (o: (typeof outs)[number]) => boolean) => outs.some(test);
@@ -142,14 +145,14 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
 
   function postprocess(outputs: Outputs, meta: MaskRcnnMeta, options: SegmentOptions): Instances {
     const out = readOutputs(outputs);
-    const allowed = classFilter(classNames, options.classes, [0]);
+    const allowed = classFilter(classNames, options.classes, BACKGROUND);
     const kept: number[] = [];
     for (let i = 0; i < out.scores.length; i++) {
       const label = out.labels[i];
       if (label < 0 || label >= classNames.length) {
         throw new MaskserveError('MODEL_FORMAT', `Model returned label ${label} but only ${classNames.length} class names are known; set "classes" in the model card`);
       }
-      if (out.scores[i] >= options.scoreThreshold && (allowed === undefined || allowed[label] === 1)) kept.push(i);
+      if (out.scores[i] >= options.threshold && (allowed === undefined || allowed[label] === 1)) kept.push(i);
     }
     const sorted = Array.from(argsortDescending(kept.map((i) => out.scores[i])), (k) => kept[k]);
     const scaled = new Float32Array(sorted.length * 4);
@@ -166,7 +169,7 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
     });
     const boxes = nonEmpty.subarray(0, byScore.length * 4);
     const order = options.agnosticNms
-      ? Array.from(nms(boxes, byScore.map((i) => out.scores[i]), options.iouThreshold, { maxDetections: options.maxDetections }))
+      ? Array.from(nms(boxes, byScore.map((i) => out.scores[i]), options.iou, { maxDetections: options.maxDetections }))
       : byScore.slice(0, options.maxDetections).map((_, k) => k);
     const maskSize = out.maskW * out.maskH;
     const stride = out.maskStride;
@@ -192,6 +195,7 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
   return Object.freeze({
     classNames,
     categoryIds,
+    reservedClassIds: BACKGROUND,
     inputDescription: fixed
       ? `${describeNormalisation(normalisation)}, short side ${minSize}, long side <= ${maxSize}, fitted and zero-padded to ${fixed.width}x${fixed.height}`
       : `${describeNormalisation(normalisation)}, short side ${minSize}, long side <= ${maxSize}${divisor > 1 ? `, zero-padded to multiples of ${divisor}` : ''}`,

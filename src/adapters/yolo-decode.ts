@@ -127,7 +127,7 @@ export function decodePredictions(yolo: YoloOutputs, classNames: readonly string
   const { score, cls } = bestClasses(yolo, nc);
   let candidates: number[] = [];
   for (let a = 0; a < A; a++) {
-    if (score[a] >= options.scoreThreshold && (allowed === undefined || allowed[cls[a]] === 1)) candidates.push(a);
+    if (score[a] >= options.threshold && (allowed === undefined || allowed[cls[a]] === 1)) candidates.push(a);
   }
   if (candidates.length > MAX_NMS_CANDIDATES) {
     const order = argsortDescending(candidates.map((a) => score[a]));
@@ -141,7 +141,7 @@ export function decodePredictions(yolo: YoloOutputs, classNames: readonly string
   });
   const candidateScores = Float32Array.from(candidates, (a) => score[a]);
   // End-to-end outputs are already de-duplicated; NMS again is harmless and honours agnosticNms.
-  const keep = nms(boxes, candidateScores, options.iouThreshold, {
+  const keep = nms(boxes, candidateScores, options.iou, {
     classIds: options.agnosticNms ? undefined : Int32Array.from(candidates, (a) => cls[a]),
     maxDetections: options.maxDetections,
   });

@@ -142,6 +142,7 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<YoloSegMeta> {
   return Object.freeze({
     classNames,
     categoryIds,
+    reservedClassIds: [],
     inputDescription: `RGB 0..1, letterbox ${size.width}x${size.height} (pad 114, stride ${stride}), ${classNames.length} classes`,
     preprocess,
     postprocess,

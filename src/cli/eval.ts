@@ -48,7 +48,7 @@ export async function runEval(flags: EvalFlags, io: EvalIo = process): Promise<E
     if (!Array.isArray(rows)) throw new UsageError(`--results ${flags.results}: expected a JSON array of COCO results`);
     detections = rows as DetectionInput[];
   } else {
-    const options = resolveOptions({ scoreThreshold: flags.threshold ?? '0.05', maxDetections: flags.maxDetections ?? '100' });
+    const options = resolveOptions({ threshold: flags.threshold ?? '0.05', maxDetections: flags.maxDetections ?? '100' });
     const outcome = await detectAnnotatedImages({
       gt,
       imagesDir: flags.images as string,

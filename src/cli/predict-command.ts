@@ -4,7 +4,9 @@ import { Option, type Command } from 'commander';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { familyOption } from './flag-values.js';
 import type { CommandContext } from './program.js';
-import { MAX_CONCURRENCY, OUTPUT_FORMATS, resolvePredictSettings, type PredictFlags } from './predict-settings.js';
+import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS } from '../output/formats.js';
+import { optionFlags } from './option-flags.js';
+import { DEFAULT_OUTPUT_FORMAT, MAX_CONCURRENCY, resolvePredictSettings, type PredictFlags } from './predict-settings.js';
 
 const EXAMPLES = `
 Inputs: image files, directories (searched recursively for .jpg .jpeg .png .webp .gif .avif
@@ -32,20 +34,17 @@ Examples:
 `;
 
 export function registerPredictCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('predict')
     .summary('segment images: class, score, box and mask of every object')
     .description('Segment images (files, directories, globs or URLs) with an instance-segmentation model.')
     .argument('<inputs...>', 'image files, directories, glob patterns or http(s) URLs')
     .option('-m, --model <model>', 'catalog id, path to an .onnx file, or "demo" (default: $MASKSERVE_MODEL, else the first downloaded catalog model, else demo)')
-    .addOption(familyOption())
-    .option('-t, --threshold <score>', 'minimum score, 0..1 (default: 0.5)')
-    .option('--conf <score>', "the same as --threshold (Ultralytics' name for it)")
-    .option('--iou <iou>', 'NMS IoU threshold for families that run NMS (yolo-seg), 0..1 (default: 0.7)')
-    .option('--max-detections <n>', 'at most this many instances per image (default: 100)')
-    .option('--classes <names>', 'keep only these class names, comma-separated (e.g. person,dog)')
-    .addOption(new Option('--mask-format <format>', 'masks in the result JSON').choices(['rle', 'polygons', 'both', 'none']).default('rle'))
-    .addOption(new Option('-f, --format <format>', 'what goes to stdout without --out').choices(OUTPUT_FORMATS).default('json'))
+    .addOption(familyOption());
+  // --threshold, --iou, --max-detections, --classes, ... --opacity: from the option table.
+  for (const option of optionFlags()) command.addOption(option);
+  command
+    .addOption(new Option('-f, --format <format>', `what goes to stdout without --out: ${OUTPUT_FORMAT_NAMES.map((name) => `${name} (${OUTPUT_FORMATS[name].description})`).join(', ')}`).default(DEFAULT_OUTPUT_FORMAT))
     .option('-o, --out <dir>', 'write <stem>.png, <stem>.json, coco-results.json and images.json into this directory')
     .option('-c, --concurrency <n>', `images in flight at once, 1..${MAX_CONCURRENCY} (default: 1)`)
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default: 40000000)')

@@ -4,15 +4,20 @@
 // - StdoutSink: results on stdout and nothing else (logs and progress go to stderr).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MaskFormat } from '../options.js';
-import { toCocoResults } from '../output/coco.js';
-import { renderAnnotated } from '../output/render.js';
-import { toResultJson } from '../output/result-json.js';
+import { encodeResult, resultDocument, type EncodeOptions } from '../output/encode.js';
+import { isImageFormat, OUTPUT_FORMATS, type OutputFormat } from '../output/formats.js';
 import type { SegmentOutput } from '../pipeline.js';
 import type { CocoResult } from '../types.js';
 import { RUN_FILES, outputPaths } from './output-names.js';
-import type { OutputFormat } from './predict-settings.js';
+import type { PredictSettings } from './predict-settings.js';
 import type { InputSource } from './predict-inputs.js';
+
+type SinkSettings = Pick<PredictSettings, 'maskFormat' | 'draw'>;
+
+/** Encoding options for input `index` (COCO image ids are index + 1). */
+function encodeOptions(settings: SinkSettings, index: number, indent?: number): EncodeOptions {
+  return { maskFormat: settings.maskFormat, draw: settings.draw, imageId: index + 1, ...(indent === undefined ? {} : { indent }) };
+}
 
 export interface ResultSink {
   /** `index` is the 0-based input position; COCO image ids are index + 1. */
@@ -37,7 +42,7 @@ export class OutDirSink implements ResultSink {
   constructor(
     private readonly outDir: string,
     private readonly stems: readonly string[],
-    private readonly maskFormat: MaskFormat,
+    private readonly settings: SinkSettings,
   ) {}
 
   async start(): Promise<void> {
@@ -47,10 +52,10 @@ export class OutDirSink implements ResultSink {
   async accept(index: number, source: InputSource, result: SegmentOutput): Promise<void> {
     const stem = this.stems[index];
     const paths = outputPaths(this.outDir, stem);
-    const json = toResultJson(result, { maskFormat: this.maskFormat });
-    const png = await renderAnnotated(result.image, result.instances);
-    await Promise.all([writeFile(paths.png, png), writeFile(paths.json, `${JSON.stringify(json, null, 2)}\n`)]);
-    this.coco.set(index, toCocoResults(result.instances, index + 1));
+    const options = encodeOptions(this.settings, index, 2);
+    const [png, json] = await Promise.all([encodeResult('png', result, options), encodeResult('json', result, options)]);
+    await Promise.all([writeFile(paths.png, png), writeFile(paths.json, `${json}\n`)]);
+    this.coco.set(index, resultDocument('coco', result, options) as CocoResult[]);
     this.images.set(index, { image_id: index + 1, input: source.label, stem, width: result.image.width, height: result.image.height });
   }
 
@@ -68,36 +73,39 @@ export class OutDirSink implements ResultSink {
 }
 
 /**
- * One input: exactly the requested representation. Several inputs: JSON Lines (one result per
- * line, tagged with its input, written as they finish) or one COCO results array at the end.
+ * One input: exactly the requested representation. Several inputs: a document format's results
+ * combined as its table entry says (result JSON: one line per input, tagged with it, written as
+ * they finish; COCO rows: one array at the end). Image formats take one input (predict checks).
  */
 export class StdoutSink implements ResultSink {
-  private readonly coco = new Map<number, CocoResult[]>();
+  private readonly rows = new Map<number, unknown[]>();
+  private readonly format: OutputFormat;
 
   constructor(
-    private readonly format: OutputFormat,
-    private readonly maskFormat: MaskFormat,
+    private readonly settings: SinkSettings & Pick<PredictSettings, 'format'>,
     private readonly single: boolean,
     private readonly stdout: NodeJS.WritableStream = process.stdout,
-  ) {}
+  ) {
+    this.format = settings.format;
+  }
 
   async accept(index: number, source: InputSource, result: SegmentOutput): Promise<void> {
-    if (this.format === 'png') {
-      await this.write(await renderAnnotated(result.image, result.instances));
-    } else if (this.format === 'coco') {
-      this.coco.set(index, toCocoResults(result.instances, index + 1));
-    } else if (this.single) {
-      await this.write(`${JSON.stringify(toResultJson(result, { maskFormat: this.maskFormat }), null, 2)}\n`);
-    } else {
-      await this.write(`${JSON.stringify({ input: source.label, ...toResultJson(result, { maskFormat: this.maskFormat }) })}\n`);
+    const format = this.format;
+    if (this.single || isImageFormat(format)) {
+      const body = await encodeResult(format, result, encodeOptions(this.settings, index, 2));
+      await this.write(typeof body === 'string' ? `${body}\n` : body);
+      return;
     }
+    const document = resultDocument(format, result, encodeOptions(this.settings, index));
+    if (OUTPUT_FORMATS[format].several === 'concatenate') this.rows.set(index, document as unknown[]);
+    else await this.write(`${JSON.stringify({ input: source.label, ...(document as object) })}\n`);
   }
 
   failed(): void {}
 
   async finish(): Promise<void> {
-    if (this.format !== 'coco' || this.coco.size === 0) return;
-    const rows = [...this.coco.keys()].sort((a, b) => a - b).flatMap((index) => this.coco.get(index) ?? []);
+    if (this.rows.size === 0) return;
+    const rows = [...this.rows.keys()].sort((a, b) => a - b).flatMap((index) => this.rows.get(index) ?? []);
     await this.write(`${JSON.stringify(rows)}\n`);
   }
 

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fetchImageBytes } from '../input/fetch-url.js';
 import { demoNotice, resolveModelSpec } from '../models/resolve.js';
+import { isImageFormat, OUTPUT_FORMATS } from '../output/formats.js';
 import { loadModel, segment, type LoadedModel } from '../pipeline.js';
 import { createInferencePool, defaultRuntimeOptions } from '../runtime/worker-pool.js';
 import { EXIT, UsageError, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
@@ -91,14 +92,15 @@ export function outSummary(outDir: string, images: number, found: ReadonlyMap<st
 }
 
 function checkStdoutUse(settings: PredictSettings, inputCount: number, stdout: NodeJS.WriteStream): void {
-  if (settings.outDir !== undefined || settings.format !== 'png') return;
-  if (inputCount > 1) throw new UsageError('--format png writes one image to stdout; use --out DIR for several inputs');
-  if (stdout.isTTY) throw new UsageError('refusing to write PNG bytes to a terminal: redirect stdout (> out.png) or use --out DIR');
+  const { format } = settings;
+  if (settings.outDir !== undefined || !isImageFormat(format)) return;
+  if (inputCount > 1) throw new UsageError(`--format ${format} writes one image to stdout; use --out DIR for several inputs`);
+  if (stdout.isTTY) throw new UsageError(`refusing to write ${format.toUpperCase()} bytes to a terminal: redirect stdout (> out.${OUTPUT_FORMATS[format].extension}) or use --out DIR`);
 }
 
 async function createSink(settings: PredictSettings, stems: readonly string[], single: boolean, stdout: NodeJS.WriteStream): Promise<ResultSink> {
-  if (settings.outDir === undefined) return new StdoutSink(settings.format, settings.maskFormat, single, stdout);
-  const sink = new OutDirSink(settings.outDir, stems, settings.maskFormat);
+  if (settings.outDir === undefined) return new StdoutSink(settings, single, stdout);
+  const sink = new OutDirSink(settings.outDir, stems, settings);
   await sink.start();
   return sink;
 }

@@ -9,11 +9,10 @@
 import sharp, { type Sharp } from 'sharp';
 import { invalidParameter } from '../errors.js';
 import type { Instances, RawImage } from '../types.js';
+import { IMAGE_FORMAT_NAMES, OUTPUT_FORMATS, type ImageOutputFormat } from './formats.js';
 import { overlayInstances, scaledSizes } from './render-overlay.js';
 
 export { classColor } from './colors.js';
-
-export type RenderFormat = 'png' | 'jpeg' | 'webp';
 
 export interface RenderOptions {
   boxes?: boolean;
@@ -21,10 +20,8 @@ export interface RenderOptions {
   masks?: boolean;
   /** Mask fill opacity, 0..1 (default 0.5). */
   opacity?: number;
-  format?: RenderFormat;
+  format?: ImageOutputFormat;
 }
-
-export const RENDER_FORMATS: readonly RenderFormat[] = Object.freeze(['png', 'jpeg', 'webp']);
 
 /** Draws `instances` over `image` (already in displayed orientation) and encodes the result. */
 export async function renderAnnotated(image: RawImage, instances: Instances, options: RenderOptions = {}): Promise<Buffer> {
@@ -32,7 +29,7 @@ export async function renderAnnotated(image: RawImage, instances: Instances, opt
   if (typeof opacity !== 'number' || !Number.isFinite(opacity) || opacity < 0 || opacity > 1) {
     throw invalidParameter('a number between 0 and 1', 'opacity', opacity);
   }
-  if (!RENDER_FORMATS.includes(format)) throw invalidParameter(`one of ${RENDER_FORMATS.join(', ')}`, 'format', format);
+  if (!IMAGE_FORMAT_NAMES.includes(format)) throw invalidParameter(`one of ${IMAGE_FORMAT_NAMES.join(', ')}`, 'format', format);
   const { width, height } = image;
   if (image.data.length !== width * height * 3) {
     throw invalidParameter(`${width * height * 3} bytes of RGB`, 'image.data', image.data.length);
@@ -46,15 +43,7 @@ export async function renderAnnotated(image: RawImage, instances: Instances, opt
   return encode(pipeline, format);
 }
 
-function encode(pipeline: Sharp, format: RenderFormat): Promise<Buffer> {
-  switch (format) {
-    case 'jpeg':
-      // mozjpeg's trellis search is ~5x slower on big photos for a few % in size: not worth a response.
-      return pipeline.jpeg({ quality: 90 }).toBuffer();
-    case 'webp':
-      return pipeline.webp({ quality: 90, effort: 2 }).toBuffer();
-    default:
-      // Photos barely compress further past level 3, which is ~2x faster than the default 6.
-      return pipeline.png({ compressionLevel: 3 }).toBuffer();
-  }
+function encode(pipeline: Sharp, format: ImageOutputFormat): Promise<Buffer> {
+  const { id, options } = OUTPUT_FORMATS[format].encoder;
+  return pipeline.toFormat(id, options).toBuffer();
 }

@@ -1,6 +1,6 @@
-// SegmentResult -> the result JSON of DESIGN.md (API responses and `maskserve predict`).
+// SegmentResult -> the result JSON (API responses and `maskserve predict`; schema in src/contracts.ts, described in docs/result-format.md).
 // Numbers are rounded here, once, so every consumer sees the same compact values.
-import type { MaskFormat } from '../options.js';
+import type { MaskFormat } from './formats.js';
 import type { BinaryMask, Instances, ResultInstance, ResultJson, SegmentResult, Timings } from '../types.js';
 import { maskToPolygons } from './polygons.js';
 import { maskToRle } from './rle.js';

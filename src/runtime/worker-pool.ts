@@ -2,8 +2,8 @@
 // onnxruntime-node's run() blocks the thread it runs on. The main thread keeps a bounded FIFO
 // (BoundedScheduler) and hands a task to piscina only when a worker is free.
 //
-//   pool.load(path)  -> every worker creates its session once (cached by path), graph info is
-//                       read from the protobuf in the main thread
+//   pool.load(path, graph?) -> every worker creates its session once (cached by path); the graph
+//                       info is read from the protobuf in the main thread unless the caller has it
 //   session.run()    -> queued (or refused with QUEUE_FULL), then run in a free worker; feeds
 //                       and outputs cross the thread boundary as transferred buffers
 import { resolve } from 'node:path';

@@ -3,7 +3,7 @@
 import type { FetchPolicy } from '../input/fetch-url.js';
 import { MaskserveError } from '../errors.js';
 import { catalogSource, DEMO_MODEL_ID } from '../models/resolve.js';
-import type { LoadedModel } from '../pipeline.js';
+import { checkOptionsFitModel, type LoadedModel } from '../pipeline.js';
 import type { BoundedScheduler } from '../runtime/bounded-scheduler.js';
 import type { ByteBudget } from '../runtime/byte-budget.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
@@ -11,6 +11,7 @@ import type { Admission } from './plugins/admission.js';
 import type { ServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import type { RequestOptions } from './request-options.js';
 
 export interface ServerContext {
   readonly models: readonly LoadedModel[];
@@ -31,11 +32,18 @@ export interface ServerContext {
 const MAX_ECHOED_ID = 100;
 
 /**
- * The requested model, or the default (first) one. A model answers to its id and, for the embedded
+ * The requested model, or the default (first) one, with the request's options checked against it
+ * (class names) before any image is read or fetched. A model answers to its id and, for the embedded
  * demo model, to `demo` (the name the CLI and README use). Unknown ids fail listing the loaded
  * ones; a catalog id that is not loaded says how to serve it.
  */
-export function pickModel(context: ServerContext, id: unknown): LoadedModel {
+export function pickModel(context: ServerContext, options: Pick<RequestOptions, 'model' | 'segment'>): LoadedModel {
+  const model = findModel(context, options.model);
+  checkOptionsFitModel(model, options.segment);
+  return model;
+}
+
+function findModel(context: ServerContext, id: string | undefined): LoadedModel {
   const fallback = context.models[0];
   if (fallback === undefined) throw new MaskserveError('MODEL_NOT_AVAILABLE', 'No model is loaded');
   if (id === undefined || id === '') return fallback;

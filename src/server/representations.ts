@@ -1,30 +1,21 @@
 // Chooses and produces the response representation of a segmentation: result JSON, COCO
 // results, or the annotated image (PNG/JPEG/WebP). ?format= wins over the Accept header.
 import type { FastifyReply } from 'fastify';
-import { toCocoResults } from '../output/coco.js';
-import { renderAnnotated } from '../output/render.js';
-import { toResultJson } from '../output/result-json.js';
-import type { SegmentOutput } from '../pipeline.js';
 import { MaskserveError } from '../errors.js';
+import { encodeResult } from '../output/encode.js';
+import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type ImageOutputFormat, type OutputFormat } from '../output/formats.js';
+import type { SegmentOutput } from '../pipeline.js';
 import type { RawImage } from '../types.js';
 import { negotiate } from './negotiate.js';
-import type { ImageOutputFormat, OutputFormat, RequestOptions } from './request-options.js';
-
-const MEDIA_TYPES: Readonly<Record<ImageOutputFormat, string>> = Object.freeze({
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-});
-
-/** Longest side each image encoder can write (WebP's format limit, JPEG's 16-bit header fields). */
-const MAX_SIDE: Readonly<Partial<Record<OutputFormat, number>>> = Object.freeze({ webp: 16_383, jpeg: 65_535 });
+import type { RequestOptions } from './request-options.js';
 
 /**
  * Fails an image the requested format cannot hold before inference runs, not after (it used to be
  * a 500 from the encoder, after a full inference).
  */
 export function checkFitsFormat(format: OutputFormat): ((image: RawImage) => void) | undefined {
-  const maxSide = MAX_SIDE[format];
+  const spec = OUTPUT_FORMATS[format];
+  const maxSide = spec.kind === 'image' && 'maxSide' in spec ? spec.maxSide : undefined;
   if (maxSide === undefined) return undefined;
   return ({ width, height }) => {
     if (Math.max(width, height) <= maxSide) return;
@@ -32,7 +23,12 @@ export function checkFitsFormat(format: OutputFormat): ((image: RawImage) => voi
   };
 }
 
-const API_OFFERS = ['application/json', 'image/png', 'image/jpeg', 'image/webp'] as const;
+/** Each media type the API answers with, and the first format (in table order) that has it. */
+const API_OFFERS: ReadonlyMap<string, OutputFormat> = (() => {
+  const offers = new Map<string, OutputFormat>();
+  for (const format of OUTPUT_FORMAT_NAMES) if (!offers.has(OUTPUT_FORMATS[format].mediaType)) offers.set(OUTPUT_FORMATS[format].mediaType, format);
+  return offers;
+})();
 
 /**
  * The API default is JSON; an image only when asked for by ?format= or a preferring Accept. An
@@ -40,48 +36,35 @@ const API_OFFERS = ['application/json', 'image/png', 'image/jpeg', 'image/webp']
  */
 export function apiFormat(explicit: OutputFormat | undefined, accept: string | undefined): OutputFormat {
   if (explicit !== undefined) return explicit;
-  const chosen = negotiate(accept, API_OFFERS);
+  const offers = [...API_OFFERS.keys()];
+  const chosen = negotiate(accept, offers);
   if (chosen === undefined) {
-    throw new MaskserveError('NOT_ACCEPTABLE', `Cannot answer with any type in Accept: ${JSON.stringify(String(accept).slice(0, 100))}; this endpoint offers ${API_OFFERS.join(', ')} (or choose with ?format=)`);
+    throw new MaskserveError('NOT_ACCEPTABLE', `Cannot answer with any type in Accept: ${JSON.stringify(String(accept).slice(0, 100))}; this endpoint offers ${offers.join(', ')} (or choose with ?format=)`);
   }
-  if (chosen === 'image/png') return 'png';
-  if (chosen === 'image/jpeg') return 'jpeg';
-  if (chosen === 'image/webp') return 'webp';
-  return 'json';
+  return API_OFFERS.get(chosen) as OutputFormat;
 }
 
 /** The seed's /detect: PNG unless the client explicitly prefers JPEG. */
 export function detectImageFormat(accept: string | undefined): ImageOutputFormat {
-  return negotiate(accept, ['image/png', 'image/jpeg']) === 'image/jpeg' ? 'jpeg' : 'png';
+  return negotiate(accept, [OUTPUT_FORMATS.png.mediaType, OUTPUT_FORMATS.jpeg.mediaType]) === OUTPUT_FORMATS.jpeg.mediaType ? 'jpeg' : 'png';
 }
 
-export async function sendAnnotatedImage(
-  reply: FastifyReply,
-  result: SegmentOutput,
-  format: ImageOutputFormat,
-  options: Pick<RequestOptions, 'draw'>,
-): Promise<FastifyReply> {
-  const started = performance.now();
-  const image = await renderAnnotated(result.image, result.instances, { ...options.draw, format });
-  return reply
-    .header('server-timing', serverTiming(result, performance.now() - started))
-    .header('vary', 'Accept')
-    .header('cache-control', 'no-store')
-    .type(MEDIA_TYPES[format])
-    .send(image);
-}
-
+/** The segmentation in `format`, with its media type and the stage timings. */
 export async function sendSegmentation(
   reply: FastifyReply,
   result: SegmentOutput,
   format: OutputFormat,
-  options: RequestOptions,
+  options: Pick<RequestOptions, 'draw' | 'maskFormat' | 'imageId'>,
 ): Promise<FastifyReply> {
-  if (format === 'png' || format === 'jpeg' || format === 'webp') return sendAnnotatedImage(reply, result, format, options);
-  reply.header('vary', 'Accept').header('cache-control', 'no-store').type('application/json; charset=utf-8');
+  const spec = OUTPUT_FORMATS[format];
   const started = performance.now();
-  const body = format === 'coco' ? JSON.stringify(toCocoResults(result.instances, options.imageId)) : JSON.stringify(toResultJson(result, { maskFormat: options.maskFormat }));
-  return reply.header('server-timing', serverTiming(result, performance.now() - started)).send(body);
+  const body = await encodeResult(format, result, options);
+  return reply
+    .header('server-timing', serverTiming(result, performance.now() - started))
+    .header('vary', 'Accept')
+    .header('cache-control', 'no-store')
+    .type(spec.kind === 'document' ? `${spec.mediaType}; charset=utf-8` : spec.mediaType)
+    .send(body);
 }
 
 /**

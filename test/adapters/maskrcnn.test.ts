@@ -155,7 +155,7 @@ test('class filter by name, agnostic NMS and maxDetections', () => {
   const out = outputs([10, 10, 100, 100, 12, 12, 100, 100, 300, 300, 400, 400], [16, 17, 1], [0.9, 0.85, 0.7]);
   assert.deepEqual([...adapter.postprocess(out, meta, options({ classes: ['dog'] })).classIds], [17]);
   assert.deepEqual([...adapter.postprocess(out, meta, options()).classIds], [16, 17, 1]);
-  assert.deepEqual([...adapter.postprocess(out, meta, options({ agnosticNms: true, iouThreshold: 0.5 })).classIds], [16, 1]);
+  assert.deepEqual([...adapter.postprocess(out, meta, options({ agnosticNms: true, iou: 0.5 })).classIds], [16, 1]);
   assert.deepEqual([...adapter.postprocess(out, meta, options({ maxDetections: 2 })).classIds], [16, 17]);
   for (const bad of ['unicorn', '__background']) {
     assert.throws(

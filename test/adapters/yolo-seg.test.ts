@@ -154,7 +154,7 @@ test('preprocess letterboxes with 114 padding, RGB 0..1, NCHW', () => {
 test('decodes 3 custom classes: threshold, NMS drops the duplicate, boxes within 1 px, masks match shapes', () => {
   const adapter = YOLO_SEG.create(graph(), {});
   const { meta } = adapter.preprocess(image(1280, 720));
-  const result = adapter.postprocess(outputs(ANCHORS), meta, options({ scoreThreshold: 0.5, iouThreshold: 0.7 }));
+  const result = adapter.postprocess(outputs(ANCHORS), meta, options({ threshold: 0.5, iou: 0.7 }));
   assert.deepEqual([...result.classIds], [0, 2, 1]);
   assert.deepEqual([...result.scores], [0.9, 0.85, 0.7].map(Math.fround));
   assert.equal(result.classNames[2], "round'ish");
@@ -171,7 +171,7 @@ test('agnostic NMS merges the same box across classes; class filter and maxDetec
   assert.deepEqual([...adapter.postprocess(out, meta, options({ agnosticNms: true })).classIds], [0, 2]);
   assert.deepEqual([...adapter.postprocess(out, meta, options({ classes: ["it's"] })).classIds], [1]);
   assert.deepEqual([...adapter.postprocess(out, meta, options({ maxDetections: 1 })).classIds], [0]);
-  assert.deepEqual([...adapter.postprocess(out, meta, options({ scoreThreshold: 0.15 })).classIds], [0, 2, 1, 0]);
+  assert.deepEqual([...adapter.postprocess(out, meta, options({ threshold: 0.15 })).classIds], [0, 2, 1, 0]);
   assert.throws(
     () => adapter.postprocess(out, meta, options({ classes: ['person'] })),
     (e: unknown) => e instanceof MaskserveError && e.code === 'INVALID_OPTION' && e.message.includes("square, it's, round'ish"),

@@ -59,13 +59,13 @@ describe('resolvePredictSettings', () => {
     assert.equal(settings.format, 'json');
     assert.equal(settings.maskFormat, 'rle');
     assert.equal(settings.concurrency, 1);
-    assert.equal(settings.segment.scoreThreshold, 0.5);
+    assert.equal(settings.segment.threshold, 0.5);
     assert.equal(settings.allowLoopback, false);
   });
 
   it('reads the flags, and the test-only loopback switch from the environment', () => {
     const settings = resolvePredictSettings({ threshold: '0.3', iou: '0.6', maxDetections: '5', classes: 'dog, cat', format: 'coco', concurrency: '3', maxPixels: '1000' }, { MASKSERVE_ALLOW_LOOPBACK_FETCH: '1' });
-    assert.deepEqual([settings.segment.scoreThreshold, settings.segment.iouThreshold, settings.segment.maxDetections], [0.3, 0.6, 5]);
+    assert.deepEqual([settings.segment.threshold, settings.segment.iou, settings.segment.maxDetections], [0.3, 0.6, 5]);
     assert.deepEqual(settings.segment.classes, ['dog', 'cat']);
     assert.deepEqual([settings.format, settings.concurrency, settings.maxPixels, settings.allowLoopback], ['coco', 3, 1000, true]);
   });

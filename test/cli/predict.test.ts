@@ -56,6 +56,20 @@ describe('maskserve predict', { concurrency: 2 }, () => {
     assert.deepEqual([meta.format, meta.width, meta.height], ['png', 640, 480]);
   });
 
+  it('writes every image format of the table, drawn as the option flags say', async () => {
+    const plain = await predict(['sub/dog.png', '--format', 'png', '--no-boxes', '--no-labels', '--no-masks']);
+    assert.equal(plain.code, 0, plain.stderr);
+    const input = await sharp(join(ws.dir, 'sub/dog.png')).removeAlpha().raw().toBuffer();
+    const drawn = await sharp(plain.stdout).removeAlpha().raw().toBuffer();
+    assert.ok(drawn.equals(input), 'with --no-boxes --no-labels --no-masks nothing is drawn');
+    const webp = await predict(['sub/dog.png', '--format', 'webp', '--opacity', '0.2']);
+    assert.equal(webp.code, 0, webp.stderr);
+    assert.equal((await sharp(webp.stdout).metadata()).format, 'webp');
+    const jpeg = await predict(['sub/dog.png', '--format', 'jpg', '--mask-threshold', '0.9', '--agnostic-nms']);
+    assert.equal(jpeg.code, 0, jpeg.stderr);
+    assert.equal((await sharp(jpeg.stdout).metadata()).format, 'jpeg');
+  });
+
   it('fetches URL inputs through the safe fetcher (loopback allowed only in tests) and prints COCO results', async () => {
     const { code, text, stderr } = await predict([imageUrl, '--format', 'coco'], { MASKSERVE_ALLOW_LOOPBACK_FETCH: '1' });
     assert.equal(code, 0, stderr);

@@ -22,8 +22,8 @@ describe('usage errors exit 2 with one line on stderr (subprocess)', { concurren
 describe('usage errors (in process)', () => {
   const cases: [string, string[], RegExp][] = [
     ['a bad --max-detections', ['predict', 'a.jpg', '--max-detections', 'lots'], /for --max-detections but received "lots"/],
-    ['a --format outside the choices', ['predict', 'a.jpg', '--format', 'gif'], /Allowed choices are json, coco, png/],
-    ['a --mask-format outside the choices', ['predict', 'a.jpg', '--mask-format', 'bitmap'], /Allowed choices are rle, polygons, both, none/],
+    ['a --format outside the choices', ['predict', 'a.jpg', '--format', 'gif'], /Expected one of json, coco, png, jpeg, webp for --format but received "gif"/],
+    ['a --mask-format outside the choices', ['predict', 'a.jpg', '--mask-format', 'bitmap'], /Expected one of rle, polygons, both, none for --mask-format but received "bitmap"/],
     ['a bad --concurrency', ['predict', 'a.jpg', '--concurrency', '0'], /Expected an integer between 1 and 64 for --concurrency/],
     ['a bad --max-pixels', ['predict', 'a.jpg', '--max-pixels', '-5'], /for --max-pixels/],
     ['an empty --classes entry', ['predict', 'a.jpg', '--classes', 'dog,,cat'], /for --classes/],

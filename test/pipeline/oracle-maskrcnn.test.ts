@@ -77,7 +77,7 @@ describe('maskrcnn oracle through segment()', () => {
   });
 
   test('result JSON and COCO export follow the contract', async () => {
-    const result = await segment(photo, model, resolveOptions({ scoreThreshold: 0.25 }));
+    const result = await segment(photo, model, resolveOptions({ threshold: 0.25 }));
     const json = toResultJson(result, { maskFormat: 'rle' });
     assert.equal(json.instances.length, 3);
     assert.deepEqual(json.counts, { cat: 1, widget: 1, dog: 1 });
@@ -93,7 +93,7 @@ describe('maskrcnn oracle through segment()', () => {
   });
 
   test('class filter by name and maximum detections', async () => {
-    const widgets = await segment(photo, model, resolveOptions({ classes: 'widget', scoreThreshold: 0.1 }));
+    const widgets = await segment(photo, model, resolveOptions({ classes: 'widget', threshold: 0.1 }));
     assert.deepEqual([...widgets.instances.classIds], [3]);
     const top1 = await segment(photo, model, resolveOptions({ maxDetections: 1 }));
     assert.equal(top1.instances.scores.length, 1);

@@ -86,10 +86,10 @@ describe('yolo-seg oracle through segment()', () => {
   });
 
   test('a lower threshold keeps the weak detection; the IoU option changes NMS', async () => {
-    const low = await segment(photo, model, resolveOptions({ scoreThreshold: 0.2 }));
+    const low = await segment(photo, model, resolveOptions({ threshold: 0.2 }));
     assert.ok([...low.instances.classIds].includes(1));
     // IoU of the two apples is ~0.95: with iou 0.99 NMS keeps both.
-    const loose = await segment(photo, model, resolveOptions({ iouThreshold: 0.99 }));
+    const loose = await segment(photo, model, resolveOptions({ iou: 0.99 }));
     assert.equal([...loose.instances.classIds].filter((id) => id === 0).length, 3);
   });
 });

@@ -96,7 +96,7 @@ describe('models quantize: the demo model', () => {
       let found = 0;
       for (const file of files) {
         const bytes = await readFile(join(HELDOUT, 'images', file));
-        const options = resolveOptions({ scoreThreshold: 0.05 });
+        const options = resolveOptions({ threshold: 0.05 });
         const agreement = instanceAgreement((await segment(bytes, fp32, options)).instances, (await segment(bytes, quantized, options)).instances, { minScore: 0.5, minMaskIou: 0.85 });
         wanted += agreement.reference;
         found += agreement.found;

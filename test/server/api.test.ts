@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS } from '../../src/output/formats.js';
 import { imageServer, imageSize, loadTestModels, oracleModelBytes, photo, multipartBody, testApp, type TestModels } from './helpers.js';
 
 let models: TestModels;
@@ -23,6 +24,17 @@ const segment = (query = '', headers: Record<string, string> = {}, body: Buffer 
   app.inject({ method: 'POST', url: `/api/v1/segment${query}`, headers: { 'content-type': 'image/png', ...headers }, body });
 
 describe('POST /api/v1/segment', () => {
+  it('answers every format of the output format table with its media type', async () => {
+    for (const format of OUTPUT_FORMAT_NAMES) {
+      const { mediaType, kind } = OUTPUT_FORMATS[format];
+      const response = await segment(`?format=${format}`);
+      assert.equal(response.statusCode, 200, `${format}: ${response.body.slice(0, 200)}`);
+      assert.equal((response.headers['content-type'] as string).split(';')[0], mediaType, format);
+      if (kind === 'image') assert.equal((await imageSize(response.rawPayload)).format, format, format);
+      else assert.ok(Array.isArray(response.json()) === (format === 'coco'), format);
+    }
+  });
+
   it('answers a raw image body with the result JSON', async () => {
     const response = await segment();
     assert.equal(response.statusCode, 200);

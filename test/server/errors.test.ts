@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
-import { loadTestModels, multipartBody, oracleModelBytes, photo, testApp, testConfig, type TestModels } from './helpers.js';
+import { imageServer, loadTestModels, multipartBody, oracleModelBytes, photo, testApp, testConfig, type TestModels } from './helpers.js';
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 let models: TestModels;
@@ -49,6 +49,23 @@ describe('4xx problems say what was wrong', () => {
     // The request's shape (not an option) is still the schema's: INVALID_REQUEST.
     const json = await post({ 'content-type': 'application/json' }, JSON.stringify({ url: 5 }));
     assertProblem(json, 400, 'INVALID_REQUEST', /^Invalid body: url must be string$/);
+  });
+
+  it('400 for a class the model does not know, before the image is decoded or its URL fetched', async () => {
+    const unknownClass = /^Expected class names from this model \(.*\) for classes but received "unicorn"$/;
+    // Decoded first, this body would be a 422 CORRUPT_IMAGE (and a real image a full inference).
+    assertProblem(await post({ 'content-type': 'image/png' }, Buffer.from('not an image'), '?classes=unicorn'), 400, 'INVALID_OPTION', unknownClass);
+    const server = await imageServer(png);
+    try {
+      const response = await post({ 'content-type': 'application/json' }, JSON.stringify({ url: `${server.url}/a.png`, classes: ['unicorn'] }));
+      assertProblem(response, 400, 'INVALID_OPTION', unknownClass);
+      assert.equal(server.connections(), 0, 'the URL was fetched for a request that could not run');
+    } finally {
+      await server.close();
+    }
+    const seed = await app.inject({ method: 'GET', url: `/detect?url=${encodeURIComponent('http://127.0.0.1:9/a.png')}&classes=unicorn`, headers: { accept: BROWSER } });
+    assert.equal(seed.statusCode, 400);
+    assert.match(seed.body, /unicorn/);
   });
 
   it('400 INVALID_OPTION for a bad multipart option, naming it', async () => {

@@ -132,11 +132,11 @@ describe('loadServerConfig', () => {
 describe('parseRequestOptions', () => {
   it('accepts strings from forms and query strings', () => {
     const options = parseRequestOptions({ threshold: '0.3', maxDetections: '5', classes: 'circle, square', maskFormat: 'both', boxes: 'false', opacity: '0.25', format: 'jpg', imageId: '42', model: 'demo' });
-    assert.equal(options.segment.scoreThreshold, 0.3);
+    assert.equal(options.segment.threshold, 0.3);
     assert.equal(options.segment.maxDetections, 5);
     assert.deepEqual(options.segment.classes, ['circle', 'square']);
     assert.equal(options.maskFormat, 'both');
-    assert.deepEqual(options.draw, { boxes: false, opacity: 0.25 });
+    assert.deepEqual(options.draw, { boxes: false, labels: true, masks: true, opacity: 0.25 });
     assert.equal(options.format, 'jpeg');
     assert.equal(options.imageId, 42);
     assert.equal(options.model, 'demo');

@@ -6,7 +6,7 @@ import { pickModel, type ServerContext } from '../context.js';
 import { fetchUrl, readImageRequest } from '../image-input.js';
 import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
-import { checkFitsFormat, detectImageFormat, sendAnnotatedImage } from '../representations.js';
+import { checkFitsFormat, detectImageFormat, sendSegmentation } from '../representations.js';
 import { parseRequestOptions } from '../request-options.js';
 import { BinaryImage, DetectQuery } from '../schemas.js';
 
@@ -28,11 +28,11 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       // drawing), validated before the URL is fetched.
       const { url, ...fields } = request.query;
       const options = parseRequestOptions(fields);
-      const model = pickModel(context, options.model);
+      const model = pickModel(context, options);
       const format = detectImageFormat(request.headers.accept);
       const bytes = await fetchUrl(url, limits);
       const result = await runSegment(context, reply, bytes, model, options.segment, checkFitsFormat(format));
-      return sendAnnotatedImage(reply, result, format, options);
+      return sendSegmentation(reply, result, format, options);
     },
   );
 
@@ -46,10 +46,10 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
     async (request, reply) => {
       const input = await readImageRequest(request, limits);
       const options = parseRequestOptions(input.fields);
-      const model = pickModel(context, options.model);
+      const model = pickModel(context, options);
       const format = detectImageFormat(request.headers.accept);
       const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
-      return sendAnnotatedImage(reply, result, format, options);
+      return sendSegmentation(reply, result, format, options);
     },
   );
 };

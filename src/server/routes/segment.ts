@@ -76,7 +76,7 @@ export const segmentRoutes: FastifyPluginAsync<{ context: ServerContext }> = asy
       const input = await readImageRequest(request, limits);
       // Query first, body fields override; everything is validated before any URL is fetched.
       const options = parseRequestOptions({ ...request.query, ...input.fields });
-      const model = pickModel(context, options.model);
+      const model = pickModel(context, options);
       const format = apiFormat(options.format, request.headers.accept);
       const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
       return sendSegmentation(reply, result, format, options);
