@@ -25,7 +25,7 @@ export function optionFlags(): Option[] {
     const short = cli.short ? `${cli.short}, ` : '';
     if (isSwitch(name)) {
       const on = spec.default === true;
-      return [new Option(`${short}${on ? `--no-${flagName(name).slice(2)}` : flagName(name)}`, on ? `do not: ${lowerFirst(spec.description)}` : spec.description)];
+      return [new Option(`${short}${on ? `--no-${flagName(name).slice(2)}` : flagName(name)}`, on ? `${spec.description}: on by default, this turns it off` : spec.description)];
     }
     const help = `${spec.description}: ${spec.value.expected}${spec.default === undefined ? '' : ` (default: ${String(spec.default)})`}`;
     const main = new Option(`${short}${flagName(name)} ${spec.value.placeholder}`, help);
@@ -56,8 +56,4 @@ export function readOptionFlags(flags: Readonly<Record<string, unknown>>): Optio
     if (value !== undefined) input[name] = value;
   }
   return parseOptions(input, (name) => spelt.get(name) ?? flagName(name));
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }

@@ -36,7 +36,7 @@ export const REQUEST_OPTIONS = Object.freeze({
   threshold: option({ value: unitInterval('<score>'), default: 0.5, group: 'inference', description: 'Minimum score kept', cli: { short: '-t', aliases: ['--conf'] } }),
   iou: option({ value: unitInterval('<iou>'), default: 0.7, group: 'inference', description: 'NMS IoU threshold, for families that run NMS (yolo-seg) and agnosticNms', cli: {} }),
   maxDetections: option({ value: integer(1, MAX_DETECTIONS_LIMIT), default: 100, group: 'inference', description: 'At most this many instances, highest scores first', cli: {} }),
-  classes: option({ value: nameList(), group: 'inference', description: 'Keep only these class names (comma-separated, e.g. person,dog); checked against the model before any work', cli: {} }),
+  classes: option({ value: nameList(), group: 'inference', description: 'Keep only these classes (e.g. person,dog), checked against the model before any work', cli: {} }),
   maskThreshold: option({ value: unitInterval('<p>'), default: 0.5, group: 'inference', description: 'Mask probability threshold', cli: {} }),
   agnosticNms: option({ value: boolean(), default: false, group: 'inference', description: 'Class-agnostic NMS: one box keeps only its best class', cli: {} }),
   maskFormat: option({ value: oneOf(MASK_FORMATS), default: 'rle', group: 'result', description: 'Mask encoding in the result JSON', cli: {} }),
