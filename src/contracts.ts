@@ -36,7 +36,7 @@ export const ResultInstanceSchema = Type.Object({
   classId: Type.Integer(),
   score: Type.Number(),
   bbox: Xywh,
-  area: Type.Integer({ description: 'mask pixels' }),
+  area: Type.Integer({ description: 'mask pixels (box area, rounded, for box-only models)' }),
   mask: Type.Optional(CocoRleSchema),
   polygons: Type.Optional(Type.Array(PolygonPartSchema)),
 });
@@ -58,7 +58,8 @@ export const CocoResultSchema = Type.Object({
   category_id: Type.Integer(),
   bbox: Xywh,
   score: Type.Number(),
-  segmentation: CocoRleSchema,
+  /** Absent in a box-only model's results (COCO detection results). */
+  segmentation: Type.Optional(CocoRleSchema),
 });
 
 /** One entry of GET /api/v1/models. */

@@ -1,6 +1,6 @@
 // Inference options as the pipeline and the family adapters read them: the inference group of the
 // option table (src/options/table.ts), under the same names, with the table's defaults.
-import { parseOptions, REQUEST_OPTIONS, type OptionName, type OptionValues } from './options/table.js';
+import { parseOptions, REQUEST_OPTIONS, type OptionName, type OptionValues, type Spelling } from './options/table.js';
 
 export { MAX_DETECTIONS_LIMIT } from './options/table.js';
 export type { MaskFormat } from './output/formats.js';
@@ -23,9 +23,12 @@ export function segmentOptionsOf(values: OptionValues): SegmentOptions {
   return Object.freeze(picked) as SegmentOptions;
 }
 
-/** Loose inference options (strings accepted, as from a query) -> validated, with defaults. */
-export function resolveOptions(input: { readonly [K in keyof SegmentOptions]?: unknown } = {}): SegmentOptions {
-  return segmentOptionsOf(parseOptions(input));
+/**
+ * Loose inference options (strings accepted, as from a query) -> validated, with defaults;
+ * `spelling` names them in errors as the caller's user typed them (e.g. flagName).
+ */
+export function resolveOptions(input: { readonly [K in keyof SegmentOptions]?: unknown } = {}, spelling?: Spelling): SegmentOptions {
+  return segmentOptionsOf(parseOptions(input, spelling));
 }
 
 export const DEFAULT_OPTIONS: SegmentOptions = resolveOptions();

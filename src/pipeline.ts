@@ -9,18 +9,18 @@ import { throwIfAborted } from './errors.js';
 import { decodeImage, type DecodeOptions } from './input/decode.js';
 import { readModelCard } from './models/model-card.js';
 import { readGraphInfo } from './models/onnx-graph-info.js';
-import { resolveModelSpec } from './models/resolve.js';
+import { resolveModelSpec, type ResolvedModel } from './models/resolve.js';
 import { DEFAULT_OPTIONS, type SegmentOptions } from './options.js';
 import type { ModelSession } from './runtime/runtime.js';
 import type { InferencePool } from './runtime/worker-pool.js';
-import type { GraphInfo, ModelCard, ModelRef, RawImage, SegmentResult, Timings } from './types.js';
+import type { ModelCard, ModelRef, RawImage, SegmentResult, Timings } from './types.js';
 
 export interface LoadedModel {
   readonly ref: ModelRef;
   readonly path: string;
   readonly adapter: FamilyAdapter;
+  /** The onnxruntime sessions; `session.graph` is what the file declares. */
   readonly session: ModelSession;
-  readonly graph: GraphInfo;
   readonly card: ModelCard;
   /** Seconds spent creating the sessions (for /metrics and logs). */
   readonly loadSeconds: number;
@@ -33,10 +33,13 @@ export interface LoadModelOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Resolves a catalog id, a path or the demo model, reads its graph and card, and creates the sessions once. */
-export async function loadModel(spec: string | undefined, options: LoadModelOptions): Promise<LoadedModel> {
+/**
+ * Resolves a catalog id, a path or the demo model (or takes one already resolved), reads its graph
+ * and card, and creates the sessions once.
+ */
+export async function loadModel(spec: string | ResolvedModel | undefined, options: LoadModelOptions): Promise<LoadedModel> {
   const started = performance.now();
-  const resolved = await resolveModelSpec(spec, options.env);
+  const resolved = typeof spec === 'object' ? spec : await resolveModelSpec(spec, options.env);
   const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
   const { family, adapter } = createAdapter(graph, card, options.family);
   const session = await options.pool.load(resolved.path, graph);
@@ -46,7 +49,6 @@ export async function loadModel(spec: string | undefined, options: LoadModelOpti
     path: resolved.path,
     adapter,
     session,
-    graph,
     card,
     loadSeconds: (performance.now() - started) / 1000,
   });

@@ -82,7 +82,8 @@ export interface Instances {
   readonly boxes: Float32Array; // [N*4] x1, y1, x2, y2 (pixel edges, clipped to the image)
   readonly scores: Float32Array; // [N], sorted descending
   readonly classIds: Int32Array; // [N]
-  readonly masks: readonly BinaryMask[]; // [N]
+  /** [N]; undefined for box-only families (yolo-detect): there is nothing to paint, encode or score as segm. */
+  readonly masks?: readonly BinaryMask[];
 }
 
 export interface SegmentResult {

@@ -140,7 +140,7 @@ function boxIou(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 function fullMask(instances: Instances, i: number): Uint8Array {
   const { width, height } = instances.imageSize;
-  const mask = instances.masks[i];
+  const mask = instances.masks![i];
   const out = new Uint8Array(width * height);
   for (let y = 0; y < mask.height; y++) out.set(mask.data.subarray(y * mask.width, (y + 1) * mask.width), (mask.y + y) * width + mask.x);
   return out;

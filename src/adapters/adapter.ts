@@ -14,6 +14,8 @@ export interface FamilyAdapter<Meta = unknown> {
   readonly classNames: readonly string[];
   /** COCO category_id per class id. */
   readonly categoryIds: readonly number[];
+  /** false for box-only families: their Instances have no masks (and eval scores bbox only). */
+  readonly givesMasks: boolean;
   /** Class ids no detection can have and no `classes` filter may name (maskrcnn: 0, the background). */
   readonly reservedClassIds: readonly number[];
   /** Human summary of the expected input, e.g. "short side 800, long side <= 1333, pad 32". */

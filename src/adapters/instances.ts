@@ -32,15 +32,16 @@ export interface InstanceParts {
   readonly boxes: Float32Array;
   readonly scores: Float32Array;
   readonly classIds: Int32Array;
-  readonly masks: readonly BinaryMask[];
+  /** Absent for box-only families. */
+  readonly masks?: readonly BinaryMask[];
 }
 
 export function makeInstances(parts: InstanceParts): Instances {
   const n = parts.scores.length;
-  if (parts.boxes.length !== n * 4 || parts.classIds.length !== n || parts.masks.length !== n) {
+  if (parts.boxes.length !== n * 4 || parts.classIds.length !== n || (parts.masks !== undefined && parts.masks.length !== n)) {
     throw new MaskserveError('INTERNAL', 'Instances fields have different lengths');
   }
-  return Object.freeze({ ...parts, masks: Object.freeze([...parts.masks]) });
+  return Object.freeze({ ...parts, ...(parts.masks === undefined ? {} : { masks: Object.freeze([...parts.masks]) }) });
 }
 
 /** Class names from a card, validated (non-empty array of strings). */

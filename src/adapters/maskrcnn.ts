@@ -196,6 +196,7 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
     classNames,
     categoryIds,
     reservedClassIds: BACKGROUND,
+    givesMasks: true,
     inputDescription: fixed
       ? `${describeNormalisation(normalisation)}, short side ${minSize}, long side <= ${maxSize}, fitted and zero-padded to ${fixed.width}x${fixed.height}`
       : `${describeNormalisation(normalisation)}, short side ${minSize}, long side <= ${maxSize}${divisor > 1 ? `, zero-padded to multiples of ${divisor}` : ''}`,

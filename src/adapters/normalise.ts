@@ -83,8 +83,21 @@ export function describeNormalisation(n: PixelNormalisation): string {
   return `${n.channelOrder} minus mean${std}`;
 }
 
-/** rgb: interleaved [size.height, size.width, 3] -> planar [3, padded.height, padded.width]. */
-export function normalisedPlanes(rgb: Uint8Array, size: Size, padded: Size, n: PixelNormalisation): Float32Array {
+/** Where the resized image sits in the network input, and what fills the rest (a uint8 pixel value). */
+export interface Placement {
+  readonly left: number;
+  readonly top: number;
+  /** Padding as a pixel value before normalisation (Ultralytics: 114); undefined = 0 after it (detectron2, the ONNX zoo). */
+  readonly padPixel?: number;
+}
+
+const TOP_LEFT: Placement = Object.freeze({ left: 0, top: 0 });
+
+/**
+ * rgb: interleaved [size.height, size.width, 3] -> planar [3, padded.height, padded.width],
+ * (x - mean) / std per input channel, the image placed at (left, top).
+ */
+export function normalisedPlanes(rgb: Uint8Array, size: Size, padded: Size, n: PixelNormalisation, placement: Placement = TOP_LEFT): Float32Array {
   const plane = padded.width * padded.height;
   const data = new Float32Array(3 * plane);
   // Source channel (in RGB) feeding each input plane.
@@ -95,9 +108,10 @@ export function normalisedPlanes(rgb: Uint8Array, size: Size, padded: Size, n: P
     const mean = Math.fround(n.mean[c]);
     const std = Math.fround(n.std[c]);
     const base = c * plane;
+    if (placement.padPixel !== undefined) data.fill(Math.fround(placement.padPixel - mean) / std, base, base + plane);
     for (let y = 0; y < size.height; y++) {
       let src = y * size.width * 3 + from;
-      const row = base + y * padded.width;
+      const row = base + (y + placement.top) * padded.width + placement.left;
       if (std === 1) for (let x = 0; x < size.width; x++, src += 3) data[row + x] = rgb[src] - mean;
       else for (let x = 0; x < size.width; x++, src += 3) data[row + x] = Math.fround(rgb[src] - mean) / std;
     }

@@ -6,11 +6,13 @@ import type { GraphInfo, ModelCard } from '../types.js';
 import type { FamilyAdapter, FamilyDefinition } from './adapter.js';
 import { MASKRCNN } from './maskrcnn.js';
 import { describeGraph, metadataValue } from './tensors.js';
+import { YOLO_DETECT } from './yolo-detect.js';
 import { YOLO_SEG } from './yolo-seg.js';
 
 export const FAMILIES = Object.freeze({
   maskrcnn: MASKRCNN,
   'yolo-seg': YOLO_SEG,
+  'yolo-detect': YOLO_DETECT,
 } satisfies Record<string, FamilyDefinition>);
 
 export type ModelFamily = keyof typeof FAMILIES;

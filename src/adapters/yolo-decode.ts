@@ -1,4 +1,4 @@
-// Decoding YOLO-seg raw predictions (Ultralytics non_max_suppression, single label per anchor):
+// Decoding YOLO raw predictions (segment and detect exports) (Ultralytics non_max_suppression, single label per anchor):
 // best class per anchor, score threshold, class filter, class-aware or agnostic NMS, max_det.
 // Boxes stay in letterbox input px here; the adapter maps them back to the original image.
 import { MaskserveError } from '../errors.js';
@@ -26,24 +26,29 @@ export interface YoloOutputs {
   readonly predictions: Float32Array;
   readonly anchors: number;
   readonly channels: number;
-  readonly protos: Prototypes;
+  /** Mask prototypes (segmentation exports); undefined for detection exports. */
+  readonly protos?: Prototypes;
 }
 
-/** Finds output0 (rank 3) and the prototypes (rank 4) and works out the layout from nc and nm. */
-export function readYoloOutputs(outputs: Outputs, nc: number): YoloOutputs {
+/**
+ * Finds output0 (rank 3) and, with `masks`, the prototypes (rank 4), and works out the layout from
+ * nc and nm (nm = 0 for detection exports).
+ */
+export function readYoloOutputs(outputs: Outputs, nc: number, { masks }: { readonly masks: boolean }): YoloOutputs {
   let preds: TensorData | undefined;
   let protos: TensorData | undefined;
   for (const t of Object.values(outputs)) {
     if (isFloatType(t.type) && t.dims.length === 3) preds ??= t;
     else if (isFloatType(t.type) && t.dims.length === 4) protos ??= t;
   }
-  if (!preds || !protos) {
-    throw new MaskserveError('MODEL_FORMAT', `YOLO-seg outputs not recognised (need float [1,C,A] and [1,nm,h,w]); got ${describeOutputs(outputs)}`);
+  if (!preds || (masks && !protos)) {
+    const wanted = masks ? 'float [1,C,A] and [1,nm,h,w]' : 'float [1,C,A]';
+    throw new MaskserveError('MODEL_FORMAT', `YOLO outputs not recognised (need ${wanted}); got ${describeOutputs(outputs)}`);
   }
   checkedLength(preds, 'output0');
-  checkedLength(protos, 'prototypes');
+  if (masks && protos) checkedLength(protos, 'prototypes');
   const [, d1, d2] = preds.dims;
-  const [, nm, height, width] = protos.dims;
+  const [, nm, height, width] = masks && protos ? protos.dims : [1, 0, 0, 0];
   const candidates: [boolean, YoloLayout][] = [
     [d1 === 4 + nc + nm, 'v8'],
     [d2 === 5 + nc + nm, 'v5'],
@@ -54,7 +59,7 @@ export function readYoloOutputs(outputs: Outputs, nc: number): YoloOutputs {
   if (layout === undefined) {
     throw new MaskserveError(
       'MODEL_FORMAT',
-      `YOLO-seg output [${preds.dims.join(',')}] does not fit ${nc} classes and ${nm} mask coefficients ` +
+      `YOLO output [${preds.dims.join(',')}] does not fit ${nc} classes and ${nm} mask coefficients ` +
         '(4+nc+nm channels, or 5+nc+nm for YOLOv5); set "classes" in the model card to the model\'s class names',
     );
   }
@@ -64,7 +69,7 @@ export function readYoloOutputs(outputs: Outputs, nc: number): YoloOutputs {
     predictions: floatData(preds, 'output0').subarray(0, d1 * d2),
     anchors: channelsFirst ? d2 : d1,
     channels: channelsFirst ? d1 : d2,
-    protos: { data: floatData(protos, 'prototypes').subarray(0, nm * height * width), channels: nm, width, height },
+    ...(masks && protos ? { protos: { data: floatData(protos, 'prototypes').subarray(0, nm * height * width), channels: nm, width, height } } : {}),
   };
 }
 
@@ -72,7 +77,7 @@ export interface Detections {
   readonly boxes: Float32Array; // [K*4] xyxy, input px
   readonly scores: Float32Array; // [K], descending
   readonly classIds: Int32Array; // [K]
-  readonly coefficients: Float32Array; // [K*nm]
+  readonly coefficients: Float32Array; // [K*nm]; empty for detection exports
 }
 
 /** Best class per anchor (first on ties, like argmax) and its score (times objectness for v5). */
@@ -120,7 +125,7 @@ const COEFFICIENT_OFFSET = { v8: 4, 'v8-rows': 4, v5: 5, end2end: 6 } as const;
 
 export function decodePredictions(yolo: YoloOutputs, classNames: readonly string[], options: SegmentOptions): Detections {
   const nc = classNames.length;
-  const nm = yolo.protos.channels;
+  const nm = yolo.protos?.channels ?? 0;
   const { predictions: p, anchors: A, channels: C, layout } = yolo;
   const at = (a: number, c: number): number => (layout === 'v8' ? p[c * A + a] : p[a * C + c]);
   const allowed = classFilter(classNames, options.classes);

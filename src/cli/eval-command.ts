@@ -28,7 +28,7 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .option('-i, --images <dir>', 'directory holding the annotated images (by file_name)')
     .option('-r, --results <file>', 'evaluate this COCO results file instead of running a model')
     .option('--save-results <file>', 'also write the detections the model produced as a COCO results file')
-    .option('--iou-type <types>', 'bbox, segm or bbox,segm', 'bbox,segm')
+    .option('--iou-type <types>', 'bbox, segm or bbox,segm (default: bbox,segm; bbox for box-only models)')
     .addOption(familyOption())
     .option('-t, --threshold <score>', 'minimum score kept (COCO evaluation wants low-score detections too)', '0.05')
     .option('--max-detections <n>', 'detections per image (COCO counts at most 100)', '100')

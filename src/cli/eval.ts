@@ -6,11 +6,14 @@ import { MaskserveError, invalidParameter } from '../errors.js';
 import { evaluateCoco, type CocoEvalResult, type DetectionInput, type IouType } from '../eval/coco-eval.js';
 import type { CategoryAp } from '../eval/summary.js';
 import { loadGroundTruth } from '../eval/coco-dataset.js';
+import { toCocoResult } from '../output/coco.js';
 import { resolveOptions } from '../options.js';
+import { flagName } from '../options/table.js';
 import type { ModelRef } from '../types.js';
 import { detectAnnotatedImages } from './eval-detect.js';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.js';
 import { integerFlag } from './flag-values.js';
+import { MAX_CONCURRENCY } from './predict-settings.js';
 import { formatTable } from './table.js';
 import type { InputProblem } from './predict-inputs.js';
 import { precisionRecallSvg } from '../eval/pr-plot.js';
@@ -31,13 +34,15 @@ export interface EvalFlags {
   readonly plot?: string;
 }
 
+const DEFAULT_IOU_TYPES = 'bbox,segm';
+
 export interface EvalIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WriteStream;
 }
 
 export async function runEval(flags: EvalFlags, io: EvalIo = process): Promise<ExitCode> {
-  const iouTypes = parseIouTypes(flags.iouType ?? 'bbox,segm');
+  let iouTypes = parseIouTypes(flags.iouType ?? DEFAULT_IOU_TYPES);
   checkFlagCombination(flags);
   const gt = loadGroundTruth(await readJson(flags.annotations, '--annotations'));
   let detections: DetectionInput[];
@@ -48,18 +53,25 @@ export async function runEval(flags: EvalFlags, io: EvalIo = process): Promise<E
     if (!Array.isArray(rows)) throw new UsageError(`--results ${flags.results}: expected a JSON array of COCO results`);
     detections = rows as DetectionInput[];
   } else {
-    const options = resolveOptions({ threshold: flags.threshold ?? '0.05', maxDetections: flags.maxDetections ?? '100' });
+    const options = resolveOptions({ threshold: flags.threshold ?? '0.05', maxDetections: flags.maxDetections ?? '100' }, flagName);
     const outcome = await detectAnnotatedImages({
       gt,
       imagesDir: flags.images as string,
       ...(flags.model === undefined ? {} : { model: flags.model }),
       ...(flags.family === undefined ? {} : { family: flags.family }),
       options,
-      concurrency: integerFlag(flags.concurrency ?? '1', '--concurrency', 1, 64),
+      needsMasks: flags.iouType !== undefined && iouTypes.includes('segm'),
+      concurrency: integerFlag(flags.concurrency ?? '1', '--concurrency', 1, MAX_CONCURRENCY),
       stderr: io.stderr,
     });
     ({ detections, model, failures } = outcome);
-    if (flags.saveResults) await writeFile(flags.saveResults, `${JSON.stringify(detections)}\n`);
+    if (outcome.boxesOnly && iouTypes.includes('segm')) {
+      // A box-only family has no masks to score: by default say so and score boxes (asked for segm, it was refused).
+      io.stderr.write(`maskserve: ${outcome.model.id} (${outcome.model.family}) gives boxes only: evaluating bbox\n`);
+      iouTypes = ['bbox'];
+    }
+    // The results file's form (masks as compressed strings) only for the file itself.
+    if (flags.saveResults) await writeFile(flags.saveResults, `${JSON.stringify(outcome.detections.map(toCocoResult))}\n`);
   }
 
   const result = evaluateCoco(gt, detections, iouTypes);

@@ -5,20 +5,20 @@ import { performance } from 'node:perf_hooks';
 import { fetchImageBytes } from '../input/fetch-url.js';
 import { demoNotice, resolveModelSpec } from '../models/resolve.js';
 import { isImageFormat, OUTPUT_FORMATS } from '../output/formats.js';
-import { loadModel, segment, type LoadedModel } from '../pipeline.js';
-import { createInferencePool, defaultRuntimeOptions } from '../runtime/worker-pool.js';
-import { EXIT, UsageError, describeError, exitCodeFor, type ExitCode } from './exit-codes.js';
+import type { LoadedModel } from '../pipeline.js';
+import { runBatch } from './batch.js';
+import { EXIT, UsageError, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { assignOutputStems, inputOverwrittenBy, RUN_FILES } from './output-names.js';
 import { OutDirSink, StdoutSink, type ResultSink } from './predict-output.js';
 import { expandInputs, type InputProblem, type InputSource } from './predict-inputs.js';
 import { shardPositions, type PredictSettings } from './predict-settings.js';
-import { createItemProgress, type ItemProgress } from './progress.js';
 
 export interface PredictIo {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
 }
 
+/** A bad input: found while expanding the inputs (no error) or while segmenting it. */
 interface Failure extends InputProblem {
   readonly error?: unknown;
 }
@@ -32,50 +32,41 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     const victim = inputOverwrittenBy(settings.outDir, sources, stems);
     if (victim) throw new UsageError(`--out ${settings.outDir} would overwrite the input ${victim}; choose another directory`);
   }
-  // Resolve before reading images or starting worker threads: a bad model fails fast (exit 3).
-  await resolveModelSpec(settings.model);
+  // Resolved once, before any file is written or worker started: a bad model fails fast (exit 3).
+  const resolved = await resolveModelSpec(settings.model);
   if (sources.length === 0) return reportFailures(problems, 0, io.stderr);
-  const pool = createInferencePool({ maxQueue: Math.max(settings.concurrency, defaultRuntimeOptions().maxQueue) });
-  try {
-    const model = await loadModel(settings.model, { pool, ...(settings.family ? { family: settings.family } : {}) });
-    if (model.ref.isDemo && settings.model === undefined) {
-      io.stderr.write(`maskserve: using the ${demoNotice(model.adapter.classNames)}\n`);
-    }
-    // Positions (and so image ids and stems) are those of the whole input list, shard or not:
-    // shards' outputs never collide and merge back into exactly the single run's.
-    const positions = shardPositions(sources.length, settings.shard);
-    const sink = await createSink(settings, stems, single, io.stdout);
-    const progress = single ? undefined : createItemProgress('predict', positions.length, io.stderr);
-    const failures: Failure[] = [...problems];
-    const started = performance.now();
-    const found = new Map<string, number>();
-    await forEachBounded(positions.length, settings.concurrency, async (slot) => {
-      const index = positions[slot]!;
-      const source = sources[index];
-      try {
-        const result = await segment(await readInput(source, settings), model, settings.segment, decodeOptions(settings));
-        await sink.accept(index, source, result);
-        for (const classId of result.instances.classIds) {
-          const name = result.instances.classNames[classId] ?? String(classId);
-          found.set(name, (found.get(name) ?? 0) + 1);
-        }
-        progress?.tick(source.label, true);
-      } catch (error) {
-        failures.push({ label: source.label, reason: describeError(error), error });
-        sink.failed(index, source, describeError(error));
-        progress?.tick(source.label, false);
+  // Positions (and so image ids and stems) are those of the whole input list, shard or not:
+  // shards' outputs never collide and merge back into exactly the single run's.
+  const positions = shardPositions(sources.length, settings.shard);
+  const sink = await createSink(settings, stems, single, io.stdout);
+  const started = performance.now();
+  const found = new Map<string, number>();
+  const { model, failures } = await runBatch({
+    model: resolved,
+    ...(settings.family === undefined ? {} : { family: settings.family }),
+    items: positions.map((index) => ({ index, source: sources[index], label: sources[index].label, read: () => readInput(sources[index], settings) })),
+    concurrency: settings.concurrency,
+    options: settings.segment,
+    ...(settings.maxPixels === undefined ? {} : { decode: { maxPixels: settings.maxPixels } }),
+    ...(single ? {} : { progress: 'predict' }),
+    stderr: io.stderr,
+    beforeImages: (loaded) => {
+      if (loaded.ref.isDemo && settings.model === undefined) io.stderr.write(`maskserve: using the ${demoNotice(loaded.adapter.classNames)}\n`);
+    },
+    accept: async ({ index, source }, result) => {
+      await sink.accept(index, source, result);
+      for (const classId of result.instances.classIds) {
+        const name = result.instances.classNames[classId] ?? String(classId);
+        found.set(name, (found.get(name) ?? 0) + 1);
       }
-    });
-    progress?.stop();
-    await sink.finish();
-    if (settings.outDir !== undefined) {
-      const done = positions.length - failures.filter((failure) => failure.error !== undefined).length;
-      io.stderr.write(`${outSummary(settings.outDir, done, found, (performance.now() - started) / 1000)}\n`);
-    }
-    return reportFailures(failures, sources.length, io.stderr, model);
-  } finally {
-    await pool.close();
+    },
+    failed: ({ index, source }, failure) => sink.failed(index, source, failure.reason),
+  });
+  await sink.finish();
+  if (settings.outDir !== undefined) {
+    io.stderr.write(`${outSummary(settings.outDir, positions.length - failures.length, found, (performance.now() - started) / 1000)}\n`);
   }
+  return reportFailures([...problems, ...failures], sources.length, io.stderr, model);
 }
 
 /** `maskserve: 2 images, 7 instances (circle 3, ring 2, star 2) in 1.2 s -> out/ (...)`. */
@@ -110,10 +101,6 @@ function readInput(source: InputSource, settings: PredictSettings): Promise<Uint
   return fetchImageBytes(source.url, settings.allowLoopback ? { allowLoopback: true } : {});
 }
 
-function decodeOptions(settings: PredictSettings) {
-  return settings.maxPixels === undefined ? {} : { decode: { maxPixels: settings.maxPixels } };
-}
-
 /** Lists failed inputs on stderr; the exit code says whether anything failed and how. */
 function reportFailures(failures: readonly Failure[], attempted: number, stderr: NodeJS.WritableStream, model?: LoadedModel): ExitCode {
   if (failures.length === 0) return EXIT.OK;
@@ -133,13 +120,4 @@ function reportFailures(failures: readonly Failure[], attempted: number, stderr:
 function inputExitCode(error: unknown): ExitCode {
   const code = exitCodeFor(error);
   return code === EXIT.USAGE ? EXIT.INPUT_FAILED : code;
-}
-
-/** Runs task(0..count-1) with at most `limit` in flight; tasks handle their own errors. */
-async function forEachBounded(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }

@@ -3,6 +3,7 @@
 // "found again" when an unmatched candidate instance of the same class, scoring at least
 // `candidateMinScore`, overlaps its mask with IoU >= `minMaskIou`. Greedy, highest reference score
 // first, each candidate used once; IoU is the evaluator's pycocotools-exact rleIou.
+import { MaskserveError } from '../errors.js';
 import { maskToRleCounts } from '../output/rle.js';
 import type { Instances } from '../types.js';
 import { rleIou } from './iou.js';
@@ -27,11 +28,11 @@ export function instanceAgreement(reference: Instances, candidate: Instances, op
   const candidateMin = options.candidateMinScore ?? options.minScore;
   const wanted = indicesAtLeast(reference, options.minScore);
   const offered = indicesAtLeast(candidate, candidateMin);
-  const toRle = (instances: Instances, index: number): Rle => ({
-    h: instances.imageSize.height,
-    w: instances.imageSize.width,
-    counts: maskToRleCounts(instances.masks[index], instances.imageSize),
-  });
+  const toRle = (instances: Instances, index: number): Rle => {
+    // Mask agreement is what int8 checks are about; a box-only model has nothing to compare here.
+    if (instances.masks === undefined) throw new MaskserveError('INVALID_OPTION', 'Instance agreement compares masks and this model gives boxes only');
+    return { h: instances.imageSize.height, w: instances.imageSize.width, counts: maskToRleCounts(instances.masks[index], instances.imageSize) };
+  };
   const iou = rleIou(
     wanted.map((index) => toRle(reference, index)),
     offered.map((index) => toRle(candidate, index)),

@@ -47,6 +47,8 @@ export interface DetectionInput {
   readonly score: number;
   readonly bbox?: readonly number[];
   readonly segmentation?: CocoRle | UncompressedRleJson;
+  /** The mask as run lengths, from a model run in this process (used instead of `segmentation`). */
+  readonly rle?: Rle;
 }
 
 /** A detection ready for one IoU type (loadRes output): id 1..N, area and box filled in. */
@@ -100,14 +102,15 @@ export function loadResults(gt: CocoGroundTruth, results: readonly DetectionInpu
     if (typeof score !== 'number' || !Number.isFinite(score)) invalid(`${what}.score`, 'a finite number');
     if (!gt.imageById.has(imageId)) unknownImages.add(imageId);
     const base = { id: i + 1, image_id: imageId, category_id: categoryId, score };
-    if (iouType === 'bbox' && (raw.bbox !== undefined || raw.segmentation === undefined)) {
+    const decoded = isRle(raw.rle) ? raw.rle : undefined;
+    if (iouType === 'bbox' && (raw.bbox !== undefined || (raw.segmentation === undefined && decoded === undefined))) {
       const bbox = readBox(raw.bbox, `${what}.bbox`, 'an [x, y, width, height] box (bbox evaluation)');
       return { ...base, bbox, area: bbox[2] * bbox[3] };
     }
     // segm, or bbox evaluation of a mask-only result (loadRes' segmentation branch): box and
     // area both come from the mask.
-    if (raw.segmentation === undefined) invalid(`${what}.segmentation`, 'an RLE mask (segm evaluation)');
-    const rle = rleJsonToRle(raw.segmentation, `${what}.segmentation`);
+    if (raw.segmentation === undefined && decoded === undefined) invalid(`${what}.segmentation`, 'an RLE mask (segm evaluation)');
+    const rle = decoded ?? rleJsonToRle(raw.segmentation, `${what}.segmentation`);
     return { ...base, rle, area: rleArea(rle), bbox: rleToBbox(rle) };
   });
   if (unknownImages.size > 0) {
@@ -196,4 +199,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function invalid(what: string, expected: string): never {
   throw new MaskserveError('INVALID_REQUEST', `Expected ${expected} for ${what}`);
+}
+
+/** An in-process detection's run lengths (never read from a file: results files carry strings). */
+function isRle(value: unknown): value is Rle {
+  return isObject(value) && typeof value.h === 'number' && typeof value.w === 'number' && Array.isArray(value.counts);
 }

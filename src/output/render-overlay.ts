@@ -5,7 +5,7 @@ import type { Instances } from '../types.js';
 import { classColor } from './colors.js';
 import { labelSvg, labelText, measureLabel, type PlacedLabel } from './render-labels.js';
 import { type Canvas, paintMask, strokeRect } from './render-primitives.js';
-import { classLabel, maskArea } from './result-json.js';
+import { classLabel, instanceArea } from './result-json.js';
 
 export interface OverlayStyle {
   readonly boxes: boolean;
@@ -39,22 +39,18 @@ export function overlayInstances(canvas: Canvas, instances: Instances, style: Ov
       x2: instances.boxes[index * 4 + 2],
       y2: instances.boxes[index * 4 + 3],
     };
-    if (style.masks) paintMask(canvas, instances.masks[index], color, style.opacity, style.lineWidth);
-    // With masks shown, a lighter box keeps the mask outline the main shape.
-    if (style.boxes) strokeRect(canvas, box, color, style.lineWidth, style.masks ? 0.6 : 1);
+    const mask = style.masks ? instances.masks?.[index] : undefined;
+    if (mask) paintMask(canvas, mask, color, style.opacity, style.lineWidth);
+    // With a mask shown, a lighter box keeps the mask outline the main shape.
+    if (style.boxes) strokeRect(canvas, box, color, style.lineWidth, mask ? 0.6 : 1);
     if (style.labels) labels.push(placeLabel(canvas, labelText(name, instances.scores[index]), color, box, style.fontSize, taken));
   }
   return labels;
 }
 
-/** Instance indices by decreasing mask area (box area when the mask is empty). */
+/** Instance indices by decreasing mask area (box area when the mask is empty or absent). */
 export function drawOrder(instances: Instances): number[] {
-  const sizes = instances.masks.map((mask, i) => {
-    const area = maskArea(mask);
-    if (area > 0) return area;
-    const b = instances.boxes.subarray(i * 4, i * 4 + 4);
-    return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-  });
+  const sizes = Array.from(instances.scores, (_, i) => instanceArea(instances, i));
   return sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
 }
 

@@ -18,17 +18,17 @@ export function toResultJson(result: SegmentResult, options: ResultJsonOptions):
     const classId = instances.classIds[index];
     const label = classLabel(instances, classId);
     counts[label] = (counts[label] ?? 0) + 1;
-    const mask = instances.masks[index];
+    const mask = instances.masks?.[index];
     const item: ResultInstance = {
       id,
       label,
       classId,
       score: round(instances.scores[index], 4),
       bbox: boxToXywh(instances.boxes, index),
-      area: maskArea(mask),
+      area: mask ? maskArea(mask) : Math.round(boxArea(instances.boxes, index)),
     };
-    if (withRle) item.mask = maskToRle(mask, instances.imageSize);
-    if (withPolygons) item.polygons = maskToPolygons(mask);
+    if (mask && withRle) item.mask = maskToRle(mask, instances.imageSize);
+    if (mask && withPolygons) item.polygons = maskToPolygons(mask);
     return item;
   });
   return {
@@ -58,6 +58,17 @@ export function boxToXywh(boxes: Float32Array, index: number): [number, number, 
   const x2 = boxes[index * 4 + 2];
   const y2 = boxes[index * 4 + 3];
   return [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)];
+}
+
+function boxArea(boxes: Float32Array, index: number): number {
+  return Math.max(0, boxes[index * 4 + 2] - boxes[index * 4]) * Math.max(0, boxes[index * 4 + 3] - boxes[index * 4 + 1]);
+}
+
+/** Mask pixels, or the box's area when the mask is empty or the model gives boxes only. */
+export function instanceArea(instances: Instances, index: number): number {
+  const mask = instances.masks?.[index];
+  const area = mask ? maskArea(mask) : 0;
+  return area > 0 ? area : boxArea(instances.boxes, index);
 }
 
 export function maskArea(mask: BinaryMask): number {

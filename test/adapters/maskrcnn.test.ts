@@ -132,7 +132,7 @@ test('postprocess maps boxes on a non-square image, drops low scores, sorts and 
   assert.deepEqual(result.imageSize, { width: 640, height: 480 });
   const expected = [100, 80, 300, 400, 300, 200, 500, 400];
   result.boxes.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-3, `${i}: ${v}`));
-  const person = result.masks[0];
+  const person = result.masks![0];
   assert.deepEqual([person.x, person.y, person.width, person.height], [100, 80, 200, 320]);
   // detectron2 paste (grid_sample, zero padding) only rounds off the extreme corner pixels.
   const filled = person.data.reduce((a, b) => a + b, 0);
@@ -146,7 +146,7 @@ test('boxes beyond the image are clipped; mask threshold applies', () => {
   const { meta } = adapter.preprocess(image(100, 100, () => [0, 0, 0]));
   const result = adapter.postprocess(outputs([-20, 90, 120, 130], [1], [0.99], 0.6), meta, options({ maskThreshold: 0.7 }));
   assert.deepEqual([...result.boxes], [0, 90, 100, 100]);
-  assert.equal(result.masks[0].data.reduce((a, b) => a + b, 0), 0);
+  assert.equal(result.masks![0].data.reduce((a, b) => a + b, 0), 0);
 });
 
 test('class filter by name, agnostic NMS and maxDetections', () => {

@@ -32,7 +32,7 @@ const CLASSIFIER: GraphInfo = {
 
 test('FAMILIES is frozen and keyed by family name', () => {
   assert.ok(Object.isFrozen(FAMILIES));
-  assert.deepEqual(Object.keys(FAMILIES).sort(), ['maskrcnn', 'yolo-seg']);
+  assert.deepEqual(Object.keys(FAMILIES).sort(), ['maskrcnn', 'yolo-detect', 'yolo-seg']);
   assert.deepEqual(FAMILY_NAMES, Object.keys(FAMILIES));
 });
 
@@ -52,12 +52,12 @@ test('precedence: override > card.family > maskserve.family metadata > graph mat
 test('unknown family names fail listing the valid ones', () => {
   assert.throws(
     () => detectFamily(MASKRCNN_GRAPH, {}, 'detr'),
-    (e: unknown) => e instanceof MaskserveError && e.code === 'INVALID_OPTION' && e.message === 'Expected one of maskrcnn, yolo-seg for family but received "detr"',
+    (e: unknown) => e instanceof MaskserveError && e.code === 'INVALID_OPTION' && e.message === `Expected one of ${FAMILY_NAMES.join(', ')} for family but received "detr"`,
   );
   assert.throws(() => detectFamily(MASKRCNN_GRAPH, { family: 'ssd' as never }), /model card family/);
   assert.throws(
     () => detectFamily({ ...CLASSIFIER, metadata: { 'maskserve.family': 'ssd' } }, {}),
-    (e: unknown) => e instanceof MaskserveError && e.code === 'MODEL_FORMAT' && /"ssd".*maskrcnn, yolo-seg/.test(e.message),
+    (e: unknown) => e instanceof MaskserveError && e.code === 'MODEL_FORMAT' && e.message.includes(`"ssd"; supported families: ${FAMILY_NAMES.join(', ')}`),
   );
 });
 
@@ -69,7 +69,7 @@ test('an unrecognised graph is MODEL_FORMAT with its inputs/outputs and the supp
       e.code === 'MODEL_FORMAT' &&
       e.status === 422 &&
       e.message.includes('inputs: input float32[1,3,224,224]; outputs: logits float32[1,1000]') &&
-      e.message.includes('Supported families: maskrcnn, yolo-seg'),
+      e.message.includes(`Supported families: ${FAMILY_NAMES.join(', ')}`),
   );
   const detect = { ...YOLO_GRAPH, metadata: { task: 'detect' } };
   assert.throws(() => detectFamily(detect, {}), /Could not recognise/);

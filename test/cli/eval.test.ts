@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { buildYoloDetectOracle } from '../helpers/oracle-models.js';
 import { createWorkspace, maskserve, type Workspace } from './helpers.js';
 
 // Ground truth matching what the oracle model finds in a 640x480 image (see helpers.ts).
@@ -65,3 +66,36 @@ describe('maskserve eval', { concurrency: 2 }, () => {
     assert.equal((svg.match(/<path d="/g) ?? []).length, 3);
   });
 });
+
+describe('maskserve eval with a box-only model', () => {
+  // The yolo-detect oracle finds a car at [100,100,300,250] in an 800x600 photo (gain 0.4, 40 rows of padding).
+  const car = [100, 100, 300, 250].map((v, i) => v * 0.4 + (i % 2 === 1 ? 40 : 0));
+  const anchor = { cx: (car[0] + car[2]) / 2, cy: (car[1] + car[3]) / 2, w: car[2] - car[0], h: car[3] - car[1], classScores: [0.9], coeffs: [] };
+  let ws: Workspace;
+  before(async () => {
+    ws = await createWorkspace();
+    await writeFile(join(ws.dir, 'detector.onnx'), buildYoloDetectOracle({ imgsz: 320, names: ['car'], anchors: [anchor] }));
+    await sharp({ create: { width: 800, height: 600, channels: 3, background: '#406080' } }).jpeg().toFile(join(ws.dir, 'road.jpg'));
+    const truth = {
+      images: [{ id: 3, file_name: 'road.jpg', width: 800, height: 600 }],
+      categories: [{ id: 1, name: 'car' }],
+      annotations: [{ id: 1, image_id: 3, category_id: 1, bbox: [100, 100, 200, 150], area: 30000, iscrowd: 0 }],
+    };
+    await writeFile(join(ws.dir, 'road.json'), JSON.stringify(truth));
+  });
+  after(() => ws.cleanup());
+
+  it('scores bbox by default and says why; an explicit segm is refused before any image runs', async () => {
+    const run = await maskserve(['eval', '--model', 'detector.onnx', '--annotations', 'road.json', '--images', '.'], { cwd: ws.dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /detector \(yolo-detect\) gives boxes only: evaluating bbox/);
+    assert.match(run.text, /^Evaluate annotation type \*bbox\*\n/);
+    assert.doesNotMatch(run.text, /\*segm\*/);
+    assert.equal(AP_ALL.exec(run.text)?.[1], '1.000');
+    const segm = await maskserve(['eval', '--model', 'detector.onnx', '--annotations', 'road.json', '--images', '.', '--iou-type', 'segm'], { cwd: ws.dir });
+    assert.equal(segm.code, 2);
+    assert.match(segm.stderr, /--iou-type segm needs masks and detector \(yolo-detect\) gives boxes only; use --iou-type bbox/);
+    assert.doesNotMatch(segm.stderr, /road\.jpg/, 'refused before the image was segmented');
+  });
+});
+

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FAMILY_NAMES } from '../../src/adapters/registry.js';
 import { expandInputs } from '../../src/cli/predict-inputs.js';
 import { resolvePredictSettings } from '../../src/cli/predict-settings.js';
 
@@ -72,6 +73,6 @@ describe('resolvePredictSettings', () => {
 
   it('names the flag in errors', () => {
     assert.throws(() => resolvePredictSettings({ iou: '1.5' }, {}), /for --iou but received "1.5"/);
-    assert.throws(() => resolvePredictSettings({ family: 'detr' }, {}), /one of maskrcnn, yolo-seg for --family/);
+    assert.throws(() => resolvePredictSettings({ family: 'detr' }, {}), new RegExp(`one of ${FAMILY_NAMES.join(', ')} for --family`));
   });
 });

@@ -115,6 +115,36 @@ export function buildYoloSegOracle(spec: YoloSegOracleSpec): Uint8Array {
   });
 }
 
+export interface YoloDetectOracleSpec {
+  readonly imgsz: number;
+  readonly names: readonly string[];
+  /** Their `coeffs` must be empty: a detection head has none. */
+  readonly anchors: readonly YoloAnchor[];
+}
+
+/** Input `images` [1,3,S,S]; output0 [1, 4+nc, A] (channels first), task "detect", no prototypes. */
+export function buildYoloDetectOracle(spec: YoloDetectOracleSpec): Uint8Array {
+  const nc = spec.names.length;
+  const rows = 4 + nc;
+  const count = spec.anchors.length;
+  const head = new Float32Array(rows * count);
+  spec.anchors.forEach((anchor, a) => {
+    if (anchor.classScores.length !== nc || anchor.coeffs.length !== 0) throw new Error(`anchor ${a} needs ${nc} scores and no coeffs`);
+    [anchor.cx, anchor.cy, anchor.w, anchor.h, ...anchor.classScores].forEach((value, r) => (head[r * count + a] = value));
+  });
+  return writeModel({
+    producerName: 'pytorch',
+    nodes: [
+      ...touchInput('images', 'images_zero'),
+      constantNode('head_const', { type: 'float32', dims: [1, rows, count], data: head }),
+      { op: 'Add', inputs: ['head_const', 'images_zero'], outputs: ['output0'] },
+    ],
+    inputs: [{ name: 'images', type: 'float32', dims: [1, 3, spec.imgsz, spec.imgsz] }],
+    outputs: [{ name: 'output0', type: 'float32', dims: [1, rows, count] }],
+    metadata: { ...ultralyticsMetadata(spec.imgsz, spec.names), description: 'Ultralytics YOLO11n model trained on oracle.yaml', task: 'detect' },
+  });
+}
+
 /** metadata_props as Ultralytics' exporter writes them (every value a string). */
 export function ultralyticsMetadata(imgsz: number, names: readonly string[]): Record<string, string> {
   return {

@@ -63,7 +63,7 @@ describe('demo model on the held-out set', () => {
       const bytes = await readFile(join(HELDOUT, 'images', image.file_name));
       const { instances } = await segment(bytes, model, resolveOptions({}));
       const size = { width: image.width, height: image.height };
-      const predicted = instances.masks.map((mask): Rle => ({ h: image.height, w: image.width, counts: maskToRleCounts(mask, size) }));
+      const predicted = instances.masks!.map((mask): Rle => ({ h: image.height, w: image.width, counts: maskToRleCounts(mask, size) }));
       const predictedNames = [...instances.classIds].map((id) => instances.classNames[id]);
       const used = new Set<number>();
       for (const annotation of gt.annotations.filter((a) => a.image_id === image.id && !a.iscrowd)) {

@@ -87,7 +87,7 @@ describe('toCocoResults', () => {
         { image_id: 42, category_id: 1, bbox: [0, 4, 2, 2], score: 0.5 },
       ],
     );
-    assert.deepEqual(rows[2].segmentation.size, [6, 8]);
-    assert.equal(rleArea(rows[1].segmentation), 8);
+    assert.deepEqual(rows[2].segmentation?.size, [6, 8]);
+    assert.equal(rleArea(rows[1].segmentation!), 8);
   });
 });

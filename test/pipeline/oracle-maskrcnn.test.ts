@@ -67,9 +67,9 @@ describe('maskrcnn oracle through segment()', () => {
       box.forEach((value, k) => assert.ok(Math.abs(value - expected[k]) <= 1, `box ${i} coord ${k}: ${value} vs ${expected[k]}`));
     });
     const image = { width: WIDTH, height: HEIGHT };
-    assert.ok(maskIou(instances.masks[0], rectShape(100, 60, 300, 240), image) >= 0.95);
+    assert.ok(maskIou(instances.masks![0], rectShape(100, 60, 300, 240), image) >= 0.95);
     // A disc filling its 28x28 grid, pasted into a 200x200 box, is a disc of radius 100.
-    assert.ok(maskIou(instances.masks[1], discShape(450, 300, 100), image) >= 0.95);
+    assert.ok(maskIou(instances.masks![1], discShape(450, 300, 100), image) >= 0.95);
     assert.equal(result.image.width, WIDTH);
     for (const stage of ['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'totalMs'] as const) {
       assert.ok(result.timings[stage] >= 0);

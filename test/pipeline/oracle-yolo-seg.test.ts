@@ -73,10 +73,10 @@ describe('yolo-seg oracle through segment()', () => {
       box.forEach((value, k) => assert.ok(Math.abs(value - expected[k]) <= 1, `box ${i} coord ${k}: ${value} vs ${expected[k]}`));
     });
     const image = { width: WIDTH, height: HEIGHT };
-    assert.ok(maskIou(instances.masks[0], rectShape(100, 100, 300, 250), image) >= 0.95);
-    assert.ok(maskIou(instances.masks[1], discShape(600, 400, 100), image) >= 0.95);
+    assert.ok(maskIou(instances.masks![0], rectShape(100, 100, 300, 250), image) >= 0.95);
+    assert.ok(maskIou(instances.masks![1], discShape(600, 400, 100), image) >= 0.95);
     // The third instance's mask is cropped to its own box.
-    const third = instances.masks[2];
+    const third = instances.masks![2];
     assert.ok(third.x >= 509 && third.x + third.width <= 711);
   });
 

@@ -14,18 +14,14 @@ export function filteredResultJson(result: ResultJson, instances: readonly Resul
  * GET /api/v1/models lists it; without a model it is the class id.
  */
 export function cocoResults(instances: readonly ResultInstance[], categoryIds: readonly number[] = [], imageId = 1): CocoResult[] {
-  return instances.flatMap((instance) => {
-    if (instance.mask === undefined) return []; // segm results need a mask; the UI always asks for RLE
-    return [
-      {
-        image_id: imageId,
-        category_id: categoryIds[instance.classId] ?? instance.classId,
-        bbox: instance.bbox,
-        score: instance.score,
-        segmentation: instance.mask,
-      },
-    ];
-  });
+  // The UI always asks for RLE, so a row lacks a segmentation only for a box-only model (bbox results).
+  return instances.map((instance) => ({
+    image_id: imageId,
+    category_id: categoryIds[instance.classId] ?? instance.classId,
+    bbox: instance.bbox,
+    score: instance.score,
+    ...(instance.mask === undefined ? {} : { segmentation: instance.mask }),
+  }));
 }
 
 /** "holiday photo.JPG" -> "holiday photo"; used to name the downloads after the input. */

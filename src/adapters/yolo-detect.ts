@@ -1,0 +1,56 @@
+// Ultralytics YOLO detection exports: boxes only, no masks (input stage shared with yolo-seg:
+// yolo-input.ts; decoding shared too: yolo-decode.ts with no mask coefficients).
+//   output0 v8/v11   float [1, 4+nc, A]  cx,cy,w,h (input px), nc class scores
+//           v5       float [1, A, 5+nc]  cx,cy,w,h, objectness, nc class scores
+//           end2end  float [1, K, 6]     x1,y1,x2,y2, score, class id (export nms=True)
+import { letterboxBoxesToOriginal, type LetterboxGeometry } from '../geometry/letterbox.js';
+import type { SegmentOptions } from '../options.js';
+import type { GraphInfo, Instances, ModelCard, Outputs } from '../types.js';
+import type { FamilyAdapter, FamilyDefinition } from './adapter.js';
+import { defaultCategoryIds } from './coco-classes.js';
+import { cardCategoryIds, makeInstances } from './instances.js';
+import { isFloatType, staticDim } from './tensors.js';
+import { decodePredictions, readYoloOutputs } from './yolo-decode.js';
+import { ultralyticsTask, yoloClassNames, yoloImageInput, yoloInput } from './yolo-input.js';
+
+function matches(graph: GraphInfo): boolean {
+  const task = ultralyticsTask(graph);
+  if (task !== undefined && task !== 'detect') return false;
+  const [output] = graph.outputs;
+  return graph.inputs.length === 1 && yoloImageInput(graph) !== undefined && graph.outputs.length === 1 && isFloatType(output.type) && output.dims.length === 3;
+}
+
+/** nc from static dims: [1, C, A] (anchors outnumber channels) is v8/v11, [1, A, C] v5 (objectness). */
+function classCountFromDims(graph: GraphInfo): number | undefined {
+  const d1 = staticDim(graph.outputs[0]?.dims[1]);
+  const d2 = staticDim(graph.outputs[0]?.dims[2]);
+  if (d1 === undefined || d2 === undefined) return undefined;
+  return d1 < d2 ? d1 - 4 : d2 - 5;
+}
+
+function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<LetterboxGeometry> {
+  const input = yoloInput(graph, card, 'YOLO detection');
+  const classNames = yoloClassNames(graph, card, () => classCountFromDims(graph));
+  const categoryIds = cardCategoryIds(card, classNames, () => defaultCategoryIds(classNames, false));
+
+  function postprocess(outputs: Outputs, meta: LetterboxGeometry, options: SegmentOptions): Instances {
+    const detections = decodePredictions(readYoloOutputs(outputs, classNames.length, { masks: false }), classNames, options);
+    letterboxBoxesToOriginal(meta, detections.boxes);
+    return makeInstances({ imageSize: meta.original, classNames, categoryIds, boxes: detections.boxes, scores: detections.scores, classIds: detections.classIds });
+  }
+
+  return Object.freeze({
+    classNames,
+    categoryIds,
+    reservedClassIds: [],
+    givesMasks: false,
+    inputDescription: `${input.describe(classNames.length)}, boxes only`,
+    preprocess: input.preprocess,
+    postprocess,
+  });
+}
+
+export const YOLO_DETECT: FamilyDefinition = Object.freeze({
+  matches,
+  create: create as (graph: GraphInfo, card: ModelCard) => FamilyAdapter,
+});
