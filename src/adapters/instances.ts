@@ -1,7 +1,7 @@
 // What every adapter does at the end of postprocess: validate the class filter against the
 // model's names, and freeze the parallel Instances arrays.
-import { parseDecimal } from '../decimal.js';
 import { invalidParameter, MaskserveError } from '../errors.js';
+import { positiveNumber, readValue } from '../options/values.js';
 import type { BinaryMask, Instances, ModelCard, Size } from '../types.js';
 
 /**
@@ -66,8 +66,5 @@ export function cardCategoryIds(card: ModelCard, classNames: readonly string[], 
 /** A positive number from the card, else from metadata, else the default. */
 export function positiveSetting(cardValue: unknown, metadataValue: string | undefined, fallback: number, name: string): number {
   const raw = cardValue ?? metadataValue;
-  if (raw === undefined) return fallback;
-  const value = typeof raw === 'string' ? parseDecimal(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidParameter('a positive number', name, raw);
-  return value;
+  return raw === undefined ? fallback : readValue(positiveNumber(), raw, name);
 }

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { familyOption } from './flag-values.js';
 import type { CommandContext } from './program.js';
+import { DEFAULT_MAX_PIXELS } from '../input/limits.js';
 import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS } from '../output/formats.js';
 import { optionFlags } from './option-flags.js';
 import { DEFAULT_OUTPUT_FORMAT, MAX_CONCURRENCY, resolvePredictSettings, type PredictFlags } from './predict-settings.js';
@@ -47,7 +48,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .addOption(new Option('-f, --format <format>', `what goes to stdout without --out: ${OUTPUT_FORMAT_NAMES.map((name) => `${name} (${OUTPUT_FORMATS[name].description})`).join(', ')}`).default(DEFAULT_OUTPUT_FORMAT))
     .option('-o, --out <dir>', 'write <stem>.png, <stem>.json, coco-results.json and images.json into this directory')
     .option('-c, --concurrency <n>', `images in flight at once, 1..${MAX_CONCURRENCY} (default: 1)`)
-    .option('--max-pixels <n>', 'refuse images with more pixels than this (default: 40000000)')
+    .option('--max-pixels <n>', `refuse images with more pixels than this (default: ${DEFAULT_MAX_PIXELS})`)
     .option('--shard <K/N>', 'process only shard K of N (0 <= K < N) of the sorted inputs, keeping their image ids; combine the outputs with `maskserve merge`')
     // Test-only (also MASKSERVE_ALLOW_LOOPBACK_FETCH=1): lets URL inputs reach 127.0.0.1 test servers.
     .addOption(new Option('--allow-loopback-fetch', 'test-only: allow URL inputs on loopback').hideHelp())

@@ -4,40 +4,11 @@ import type { Size } from '../types.js';
 
 export type Box = [number, number, number, number];
 
-/** xyxy -> COCO xywh. */
-export function xyxyToXywh(box: ArrayLike<number>): Box {
-  return [box[0], box[1], box[2] - box[0], box[3] - box[1]];
-}
-
-/** COCO xywh -> xyxy. */
-export function xywhToXyxy(box: ArrayLike<number>): Box {
-  return [box[0], box[1], box[0] + box[2], box[1] + box[3]];
-}
-
-/** Centre format (YOLO cx, cy, w, h) -> xyxy. */
-export function cxcywhToXyxy(cx: number, cy: number, w: number, h: number): Box {
-  return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
-}
-
 /** Area of box i of a flat xyxy array; degenerate boxes have area 0. */
 export function boxArea(boxes: ArrayLike<number>, i = 0): number {
   const w = boxes[4 * i + 2] - boxes[4 * i];
   const h = boxes[4 * i + 3] - boxes[4 * i + 1];
   return w > 0 && h > 0 ? w * h : 0;
-}
-
-/** Intersection over union of box i of `a` and box j of `b` (0 when both are empty). */
-export function boxIou(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): number {
-  const ix1 = Math.max(a[4 * i], b[4 * j]);
-  const iy1 = Math.max(a[4 * i + 1], b[4 * j + 1]);
-  const ix2 = Math.min(a[4 * i + 2], b[4 * j + 2]);
-  const iy2 = Math.min(a[4 * i + 3], b[4 * j + 3]);
-  const iw = ix2 - ix1;
-  const ih = iy2 - iy1;
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = boxArea(a, i) + boxArea(b, j) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /** In place: clamp every coordinate of flat xyxy boxes into the image. */

@@ -51,19 +51,6 @@ export function letterboxGeometry(original: Size, input: Size): LetterboxGeometr
   return Object.freeze({ original: sizeOf(original), resized, input: sizeOf(input), scale, padLeft, padTop });
 }
 
-/** Letterboxed interleaved RGB uint8 image of size geometry.input (pad value 114 like Ultralytics). */
-export function letterboxImage(image: PixelImage, input: Size, padValue = 114): { data: Uint8Array; geometry: LetterboxGeometry } {
-  const geometry = letterboxGeometry(image, input);
-  const resized = resizeBilinearU8(image, geometry.resized);
-  const data = new Uint8Array(input.width * input.height * 3).fill(padValue);
-  const rowBytes = geometry.resized.width * 3;
-  for (let y = 0; y < geometry.resized.height; y++) {
-    const target = ((y + geometry.padTop) * input.width + geometry.padLeft) * 3;
-    data.set(resized.subarray(y * rowBytes, (y + 1) * rowBytes), target);
-  }
-  return { data, geometry };
-}
-
 /** Letterbox input px -> original px (Ultralytics scale_boxes without the clip). */
 export function letterboxPointToOriginal(geometry: LetterboxGeometry, x: number, y: number): [number, number] {
   return [(x - geometry.padLeft) / geometry.scale, (y - geometry.padTop) / geometry.scale];

@@ -5,11 +5,10 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { invalidParameter, MaskserveError, throwIfAborted } from '../errors.js';
 import type { ImageFormat, RawImage } from '../types.js';
 import { aspectRatioTooLarge, emptyInput, fromSharpError, imageSideTooLong, imageTooLarge, unsupportedFormat } from './decode-errors.js';
+import { DEFAULT_MAX_PIXELS } from './limits.js';
 import { sniffContent } from './sniff.js';
 
 export { sniffFormat, sniffContent, ALLOWED_FORMATS } from './sniff.js';
-
-export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 const DECODE_DEADLINE = 'The request deadline passed before the image was decoded';
 

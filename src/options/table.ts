@@ -3,9 +3,9 @@
 // `maskserve predict`, the defaults and docs/options.md are all derived from it, so a bad value gets
 // the same code (INVALID_OPTION) and wording wherever it arrives, naming the option as it was
 // spelt there (`maxDetections` in a request, `--max-detections` on the command line).
-import { invalidParameter, MaskserveError } from '../errors.js';
+import { MaskserveError } from '../errors.js';
 import { MASK_FORMATS, OUTPUT_FORMAT_ALIASES, OUTPUT_FORMAT_NAMES } from '../output/formats.js';
-import { boolean, integer, nameList, oneOf, text, unitInterval, type ValueKind } from './values.js';
+import { boolean, integer, nameList, oneOf, readValue, text, unitInterval, type ValueKind } from './values.js';
 
 export const MAX_DETECTIONS_LIMIT = 1000;
 
@@ -85,9 +85,7 @@ export function parseOptions(input: Readonly<Record<string, unknown>>, spelling:
       if (spec.default !== undefined) values[name] = spec.default;
       continue;
     }
-    const value = spec.value.read(raw);
-    if (value === undefined) throw invalidParameter(spec.value.expected, spelling(name), raw);
-    values[name] = value;
+    values[name] = readValue(spec.value, raw, spelling(name));
   }
   return Object.freeze(values) as OptionValues;
 }

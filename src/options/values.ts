@@ -4,6 +4,7 @@
 // and how to describe itself as a JSON schema for /docs.
 import Type, { type TSchema } from 'typebox';
 import { parseDecimal } from '../decimal.js';
+import { invalidParameter } from '../errors.js';
 
 export interface ValueKind<T> {
   /** "a number between 0 and 1": the middle of the error message and of the docs' value column. */
@@ -14,6 +15,41 @@ export interface ValueKind<T> {
   read(raw: unknown): T | undefined;
   /** The OpenAPI schema of a query parameter or form field holding it. */
   schema(description: string): TSchema;
+}
+
+/**
+ * The one reader of a typed value, wherever it comes from (request option, CLI flag, environment
+ * variable): the value, or INVALID_OPTION "Expected <kind.expected> for <name> but received <raw>".
+ */
+export function readValue<T>(kind: ValueKind<T>, raw: unknown, name: string): T {
+  const value = kind.read(raw);
+  if (value === undefined) throw invalidParameter(kind.expected, name, raw);
+  return value;
+}
+
+/** A decimal number in [min, max], or (min, max] with `exclusiveMin`. */
+export function decimal(min: number, max: number, { exclusiveMin = false, placeholder = '<x>' } = {}): ValueKind<number> {
+  return {
+    expected: `a number ${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'up to' : 'to'} ${max}`,
+    placeholder,
+    read(raw) {
+      const n = parseDecimal(typeof raw === 'string' ? raw.trim() : raw);
+      return Number.isFinite(n) && (exclusiveMin ? n > min : n >= min) && n <= max ? n : undefined;
+    },
+    schema: (description) => Type.Number({ ...(exclusiveMin ? { exclusiveMinimum: min } : { minimum: min }), maximum: max, description }),
+  };
+}
+
+export function positiveNumber(placeholder = '<x>'): ValueKind<number> {
+  return {
+    expected: 'a positive number',
+    placeholder,
+    read(raw) {
+      const n = parseDecimal(typeof raw === 'string' ? raw.trim() : raw);
+      return Number.isFinite(n) && n > 0 ? n : undefined;
+    },
+    schema: (description) => Type.Number({ exclusiveMinimum: 0, description }),
+  };
 }
 
 export function unitInterval(placeholder = '<0..1>'): ValueKind<number> {

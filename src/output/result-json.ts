@@ -2,6 +2,7 @@
 // Numbers are rounded here, once, so every consumer sees the same compact values.
 import type { MaskFormat } from './formats.js';
 import type { BinaryMask, Instances, ResultInstance, ResultJson, SegmentResult, Timings } from '../types.js';
+import { boxArea } from '../geometry/boxes.js';
 import { maskToPolygons } from './polygons.js';
 import { maskToRle } from './rle.js';
 
@@ -58,10 +59,6 @@ export function boxToXywh(boxes: Float32Array, index: number): [number, number, 
   const x2 = boxes[index * 4 + 2];
   const y2 = boxes[index * 4 + 3];
   return [round(x1, 2), round(y1, 2), round(x2 - x1, 2), round(y2 - y1, 2)];
-}
-
-function boxArea(boxes: Float32Array, index: number): number {
-  return Math.max(0, boxes[index * 4 + 2] - boxes[index * 4]) * Math.max(0, boxes[index * 4 + 3] - boxes[index * 4 + 1]);
 }
 
 /** Mask pixels, or the box's area when the mask is empty or the model gives boxes only. */

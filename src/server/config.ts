@@ -1,7 +1,8 @@
 // Server settings: one place for defaults, read from the environment (and CLI flags passed as
 // overrides). Every limit the server enforces is named here so operators can find it.
-import { parseDecimal } from '../decimal.js';
 import { invalidParameter } from '../errors.js';
+import { DEFAULT_MAX_PIXELS } from '../input/limits.js';
+import { boolean, integer, readValue } from '../options/values.js';
 
 const MIB = 1024 * 1024;
 
@@ -46,7 +47,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   port: 8080,
   host: '0.0.0.0',
   maxUploadBytes: 20 * MIB,
-  maxPixels: 40_000_000,
+  maxPixels: DEFAULT_MAX_PIXELS,
   maxImageSide: 20_000,
   maxAspectRatio: 20,
   maxConcurrentDecodes: 2,
@@ -107,25 +108,15 @@ function parseSetting(key: keyof ServerConfig, raw: string): unknown {
     case 'allowedOrigins':
       return Object.freeze(raw.split(',').map((origin) => checkedOrigin(origin.trim(), name)));
     case 'trustProxy':
-      if (raw === 'true' || raw === '1') return true;
-      if (raw === 'false' || raw === '0') return false;
-      throw invalidParameter('true or false', name, raw);
+      return readValue(boolean(), raw, name);
     case 'port':
     case 'metricsPort':
-      return integerIn(raw, name, 0, 65_535);
+      return readValue(integer(0, 65_535), raw, name);
     case 'rateLimitPerMinute':
-      return integerIn(raw, name, 0, Number.MAX_SAFE_INTEGER);
+      return readValue(integer(0, Number.MAX_SAFE_INTEGER), raw, name);
     default:
-      return integerIn(raw, name, 1, Number.MAX_SAFE_INTEGER);
+      return readValue(integer(1, Number.MAX_SAFE_INTEGER), raw, name);
   }
-}
-
-function integerIn(raw: string, name: string, min: number, max: number): number {
-  const value = parseDecimal(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidParameter(`an integer between ${min} and ${max}`, name, raw);
-  }
-  return value;
 }
 
 /** `*` or a bare origin (scheme://host[:port]), as browsers send it in the Origin header. */

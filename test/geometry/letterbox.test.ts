@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import {
   letterboxBoxesToOriginal,
   letterboxGeometry,
-  letterboxImage,
   letterboxPointToInput,
   letterboxPointToOriginal,
   pythonRound,
@@ -71,20 +70,6 @@ test('boxes map back through the letterbox and are clipped to the original', () 
   const boxes = Float32Array.from([100, 140, 200, 240, -10, 100, 700, 600]);
   letterboxBoxesToOriginal(g, boxes);
   assert.deepEqual([...boxes], [200, 0, 400, 200, 0, 0, 1280, 720]);
-});
-
-test('letterboxImage fills padding with 114 and places the resized image at the pad offset', () => {
-  const data = new Uint8Array(4 * 2 * 3);
-  for (let i = 0; i < data.length; i += 3) data.set([10, 20, 30], i);
-  const { data: out, geometry } = letterboxImage({ data, width: 4, height: 2 }, { width: 8, height: 8 });
-  assert.equal(geometry.padTop, 2);
-  const px = (x: number, y: number) => [...out.subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3)];
-  assert.deepEqual(px(0, 0), [114, 114, 114]);
-  assert.deepEqual(px(7, 1), [114, 114, 114]);
-  assert.deepEqual(px(0, 2), [10, 20, 30]);
-  assert.deepEqual(px(7, 5), [10, 20, 30]);
-  assert.deepEqual(px(3, 6), [114, 114, 114]);
-  assert.equal(Object.hasOwn(geometry.original, 'data'), false);
 });
 
 test('short-side rule floors like int() and pads to 32', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { decodeImage, DEFAULT_MAX_PIXELS, sniffFormat } from '../../src/input/decode.js';
+import { decodeImage, sniffFormat } from '../../src/input/decode.js';
+import { DEFAULT_MAX_PIXELS } from '../../src/input/limits.js';
 import { MaskserveError } from '../../src/errors.js';
 import { animatedGif, maxDifference, patternRgb, pixelAt, pngClaimingSize, solid, toSharp } from './image-fixtures.js';
 
