@@ -36,12 +36,30 @@ export interface InstanceParts {
   readonly masks?: readonly BinaryMask[];
 }
 
+/**
+ * The Instances every family hands on: parallel fields checked for equal length, frozen, and in
+ * descending score order (stable), the one place that order is made: encoders and renderers
+ * read instances in index order.
+ */
 export function makeInstances(parts: InstanceParts): Instances {
   const n = parts.scores.length;
   if (parts.boxes.length !== n * 4 || parts.classIds.length !== n || (parts.masks !== undefined && parts.masks.length !== n)) {
     throw new MaskserveError('INTERNAL', 'Instances fields have different lengths');
   }
-  return Object.freeze({ ...parts, ...(parts.masks === undefined ? {} : { masks: Object.freeze([...parts.masks]) }) });
+  const order = Array.from(parts.scores, (_, i) => i).sort((a, b) => parts.scores[b] - parts.scores[a] || a - b);
+  const sorted = order.every((index, k) => index === k);
+  const masks = parts.masks === undefined ? undefined : Object.freeze(sorted ? [...parts.masks] : order.map((i) => parts.masks![i]));
+  return Object.freeze({
+    ...parts,
+    ...(sorted
+      ? {}
+      : {
+          boxes: Float32Array.from(order.flatMap((i) => Array.from(parts.boxes.subarray(i * 4, i * 4 + 4)))),
+          scores: Float32Array.from(order, (i) => parts.scores[i]),
+          classIds: Int32Array.from(order, (i) => parts.classIds[i]),
+        }),
+    ...(masks === undefined ? {} : { masks }),
+  });
 }
 
 /** Class names from a card, validated (non-empty array of strings). */

@@ -3,7 +3,7 @@
 // process, never encoded to a string and decoded again) and the results file's rows.
 import type { Rle } from '../eval/rle-ops.js';
 import type { CocoResult, Instances } from '../types.js';
-import { boxToXywh, round, scoreOrder } from './result-json.js';
+import { boxToXywh, round } from './result-json.js';
 import { encodeRleCounts, maskToRleCounts } from './rle.js';
 
 /** A COCO results row whose mask is still run lengths (column-major counts), not a string. */
@@ -14,7 +14,7 @@ export interface CocoDetection extends Omit<CocoResult, 'segmentation'> {
 
 export function toCocoDetections(instances: Instances, imageId: number): CocoDetection[] {
   const { width: w, height: h } = instances.imageSize;
-  return scoreOrder(instances).map((index) => {
+  return Array.from(instances.scores, (_, index) => {
     const classId = instances.classIds[index];
     const mask = instances.masks?.[index];
     return {

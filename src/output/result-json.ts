@@ -15,13 +15,13 @@ export function toResultJson(result: SegmentResult, options: ResultJsonOptions):
   const withRle = options.maskFormat === 'rle' || options.maskFormat === 'both';
   const withPolygons = options.maskFormat === 'polygons' || options.maskFormat === 'both';
   const counts: Record<string, number> = {};
-  const out: ResultInstance[] = scoreOrder(instances).map((index, id) => {
+  const out: ResultInstance[] = Array.from(instances.scores, (_, index) => {
     const classId = instances.classIds[index];
     const label = classLabel(instances, classId);
     counts[label] = (counts[label] ?? 0) + 1;
     const mask = instances.masks?.[index];
     const item: ResultInstance = {
-      id,
+      id: index,
       label,
       classId,
       score: round(instances.scores[index], 4),
@@ -39,12 +39,6 @@ export function toResultJson(result: SegmentResult, options: ResultJsonOptions):
     counts,
     timings: roundTimings(result.timings),
   };
-}
-
-/** Instance indices by descending score; stable, so equal scores keep their order. */
-export function scoreOrder(instances: Instances): number[] {
-  const order = Array.from(instances.scores, (_, i) => i);
-  return order.sort((a, b) => instances.scores[b] - instances.scores[a] || a - b);
 }
 
 /** The class name, or the numeric id when the model's list has no entry for it. */

@@ -1,4 +1,5 @@
 // Deterministic test data for the output tests (no Math.random: failures must reproduce).
+import { makeInstances as makeFamilyInstances } from '../../src/adapters/instances.js';
 import type { BinaryMask, Instances, Size } from '../../src/types.js';
 
 /** mulberry32: tiny seeded PRNG returning floats in [0, 1). */
@@ -41,14 +42,14 @@ export interface FakeInstance {
   mask: BinaryMask;
 }
 
-/** Builds an Instances value (parallel arrays) from a readable list of detections. */
+/** Builds an Instances value (parallel arrays, sorted by score as families hand them on) from a readable list of detections. */
 export function makeInstances(
   imageSize: Size,
   list: readonly FakeInstance[],
   classNames: readonly string[] = ['background', 'person', 'car', 'dog'],
   categoryIds: readonly number[] = [0, 1, 3, 18],
 ): Instances {
-  return {
+  return makeFamilyInstances({
     imageSize,
     classNames,
     categoryIds,
@@ -56,7 +57,7 @@ export function makeInstances(
     scores: Float32Array.from(list.map((item) => item.score)),
     classIds: Int32Array.from(list.map((item) => item.classId)),
     masks: list.map((item) => item.mask),
-  };
+  });
 }
 
 /** A filled rectangle mask covering the box [x1, x2) x [y1, y2). */
