@@ -25,7 +25,13 @@ export const SegmentJsonUrl = Type.Object({ url: imageUrl });
 
 export const SegmentJsonBody = Type.Object({ url: imageUrl, ...optionProperties });
 
-export const DetectQuery = Type.Object({ url: Type.Optional(Type.String({ maxLength: MAX_URL_LENGTH, description: 'http(s) URL of the image' })) });
+const detectUrl = Type.Optional(Type.String({ maxLength: MAX_URL_LENGTH, description: 'http(s) URL of the image' }));
+
+/** What GET /detect's validator checks; the options beside it are parseOptions' job. */
+export const DetectUrlQuery = Type.Object({ url: detectUrl });
+
+/** GET /detect as /docs shows it: the url and every option. */
+export const DetectQuery = Type.Object({ url: detectUrl, ...optionProperties });
 
 export const Problem = Type.Object(
   {

@@ -9,7 +9,7 @@ import { isMaskserveError } from '../../src/errors.js';
 import { DEFAULT_OPTIONS } from '../../src/options.js';
 import { optionsReference } from '../../src/options/reference.js';
 import { flagName, OPTION_NAMES, optionSpec, parseOptions, REQUEST_OPTIONS } from '../../src/options/table.js';
-import { SegmentJsonBody, SegmentQuery } from '../../src/server/schemas.js';
+import { DetectQuery, SegmentJsonBody, SegmentQuery } from '../../src/server/schemas.js';
 
 /** A value no option of that kind accepts. */
 const BAD_VALUES: Readonly<Record<string, unknown>> = Object.freeze({
@@ -32,9 +32,10 @@ describe('option table', () => {
     assert.deepEqual(Object.keys(parseOptions({})).sort(), OPTION_NAMES.filter((name) => optionSpec(name).default !== undefined).sort());
   });
 
-  it('every option is documented in the query and JSON body schemas', () => {
+  it('every option is documented in the query, JSON body and GET /detect schemas', () => {
     assert.deepEqual(Object.keys(SegmentQuery.properties).sort(), [...OPTION_NAMES].sort());
     assert.deepEqual(Object.keys(SegmentJsonBody.properties).sort(), ['url', ...OPTION_NAMES].sort());
+    assert.deepEqual(Object.keys(DetectQuery.properties).sort(), ['url', ...OPTION_NAMES].sort(), 'GET /detect takes the same options');
   });
 
   it('a bad value of every option is INVALID_OPTION, worded the same, named as spelt', () => {

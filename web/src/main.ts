@@ -3,7 +3,7 @@
 // every change replaces it and re-renders the overlay, the list and the controls.
 import { ApiError, fetchModels, fetchSamples, segment, type ImageInput } from './api.js';
 import { wireControls } from './controls.js';
-import { annotatedPng, jsonBlob, saveBlob } from './downloads.js';
+import { annotatedPng, DOWNLOADS, jsonBlob, saveBlob } from './downloads.js';
 import { baseName, cocoResults, filteredResultJson } from './exports.js';
 import { wireInputs, renderSamples } from './inputs.js';
 import { createInstanceList } from './instance-list.js';
@@ -141,22 +141,21 @@ function show(result: ResultJson, source: ImageBitmap | null, note: string | und
   if (workspace.getBoundingClientRect().top > window.innerHeight * 0.6) workspace.scrollIntoView({ block: 'start' });
 }
 
-async function download(kind: 'png' | 'json' | 'coco'): Promise<void> {
+async function download(kind: keyof typeof DOWNLOADS): Promise<void> {
   if (!session) return;
   const visible = visiblePrepared(session);
   const instances = visible.map((item) => item.instance);
+  const fileName = `${session.fileStem}${DOWNLOADS[kind].suffix}`;
   try {
-    if (kind === 'png') saveBlob(await annotatedPng(photoCanvas, visible, view, session.scale), `${session.fileStem}-annotated.png`);
-    if (kind === 'json') saveBlob(jsonBlob(filteredResultJson(session.result, instances)), `${session.fileStem}-result.json`);
-    if (kind === 'coco') saveBlob(jsonBlob(cocoResults(instances, model?.categoryIds)), `${session.fileStem}-coco.json`);
+    if (kind === 'png') saveBlob(await annotatedPng(photoCanvas, visible, view, session.scale), fileName);
+    if (kind === 'json') saveBlob(jsonBlob(filteredResultJson(session.result, instances)), fileName);
+    if (kind === 'coco') saveBlob(jsonBlob(cocoResults(instances, model?.categoryIds)), fileName);
   } catch (error) {
     status.failed(`The download failed: ${(error as Error).message}`, 'none');
   }
 }
 
-byId('download-png').addEventListener('click', () => void download('png'));
-byId('download-json').addEventListener('click', () => void download('json'));
-byId('download-coco').addEventListener('click', () => void download('coco'));
+for (const kind of Object.keys(DOWNLOADS) as (keyof typeof DOWNLOADS)[]) byId(`download-${kind}`).addEventListener('click', () => void download(kind));
 retryButton.addEventListener('click', () => {
   if (retryButton.dataset.recovery === 'retry' && lastInput) return void run(lastInput);
   if (lastInput?.kind !== 'url') return byId<HTMLInputElement>('file').click();

@@ -8,7 +8,8 @@ import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
 import { checkFitsFormat, detectImageFormat, sendSegmentation } from '../representations.js';
 import { parseRequestOptions } from '../request-options.js';
-import { BinaryImage, DetectQuery } from '../schemas.js';
+import { validateOnly } from '../documented-options.js';
+import { BinaryImage, DetectQuery, DetectUrlQuery } from '../schemas.js';
 
 export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (app, { context }) => {
   const limits = { maxUploadBytes: context.config.maxUploadBytes, fetchPolicy: context.fetchPolicy };
@@ -20,6 +21,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
     '/detect',
     {
       schema: { tags: ['segmentation'], summary: 'Seed form: annotate the image at ?url=', querystring: DetectQuery, response: imageResponse },
+      validatorCompiler: validateOnly({ querystring: DetectUrlQuery }),
       config: { htmlErrors: true, admission: true },
       preHandler: keepConnectionWhileWorking,
     },

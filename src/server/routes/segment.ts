@@ -1,9 +1,8 @@
 // POST /api/v1/segment: one image in (multipart, raw bytes or JSON {"url"}), the segmentation out
 // as result JSON, COCO results or an annotated image (?format= or Accept).
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import { pickModel, type ServerContext } from '../context.js';
+import { validateOnly } from '../documented-options.js';
 import { readImageRequest } from '../image-input.js';
 import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
@@ -11,18 +10,8 @@ import { apiFormat, checkFitsFormat, sendSegmentation } from '../representations
 import { parseRequestOptions } from '../request-options.js';
 import { BinaryImage, Problem, ResultJson, SegmentJsonBody, SegmentJsonUrl, SegmentQuery } from '../schemas.js';
 
-/**
- * Options are checked by parseRequestOptions alone, wherever they arrive (query, form field, JSON
- * property): one code (INVALID_OPTION) and one wording for a bad value, and no schema coercion
- * that would read `threshold=0x1` as 1. The schemas below document the options for /docs; the
- * validator only checks the JSON body's url. Multipart is streamed by the handler and raw images
- * are judged by the decoder's content sniffing.
- */
-const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
-  const contentType = (route as { contentType?: string }).contentType;
-  if (route.httpPart === 'body' && contentType === 'application/json') return TypeBoxValidatorCompiler({ ...route, schema: SegmentJsonUrl });
-  return () => true;
-};
+/** Multipart is streamed by the handler and raw images are judged by the decoder's content sniffing. */
+const validatorCompiler = validateOnly({ jsonBody: SegmentJsonUrl });
 
 const multipartBody = {
   type: 'object',
