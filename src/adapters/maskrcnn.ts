@@ -6,7 +6,7 @@
 //           masks float [N, 1, M, M] probabilities inside each box
 // Outputs are told apart by dtype and shape, never by name (exporters rename them freely).
 import { MaskserveError } from '../errors.js';
-import { resizeToShortSide, shortSideBoxesToOriginal, type ShortSideGeometry } from '../geometry/letterbox.js';
+import { resizeToShortSide, shortSideBoxesToOriginal, type ShortSideGeometry, type ShortSideRule } from '../geometry/letterbox.js';
 import { pasteMaskInBox } from '../geometry/masks.js';
 import { argsortDescending, nms } from '../geometry/nms.js';
 import type { SegmentOptions } from '../options.js';
@@ -135,9 +135,10 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<MaskRcnnMeta> 
   const fixedHeight = staticDim(input.dims[1]);
   const fixedWidth = staticDim(input.dims[2]);
   const fixed = fixedHeight !== undefined && fixedWidth !== undefined ? { width: fixedWidth, height: fixedHeight } : undefined;
+  const rule: ShortSideRule = Object.freeze({ minSize, maxSize, divisor, rounding, interpolation, ...(fixed === undefined ? {} : { fixed }) });
 
   function preprocess(image: RawImage) {
-    const { data: rgb, geometry } = resizeToShortSide(image, minSize, maxSize, divisor, fixed, rounding, interpolation);
+    const { data: rgb, geometry } = resizeToShortSide(image, rule);
     const { padded } = geometry;
     const data = normalisedPlanes(rgb, geometry.resized, padded, normalisation);
     return { feeds: { [inputName]: { type: 'float32' as const, dims: [3, padded.height, padded.width], data } }, meta: geometry };

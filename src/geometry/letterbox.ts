@@ -109,19 +109,27 @@ function detectron2Size(original: Size, shortEdge: number, maxSize: number): Siz
   return { width: Math.max(1, Math.trunc(newW + 0.5)), height: Math.max(1, Math.trunc(newH + 0.5)) };
 }
 
-/**
- * @param fixed a graph with static input dims takes only that size: the scale also fits the image
- *   inside it and the padding goes up to it (instead of the next multiple of `divisor`).
- * @param rounding 'floor' (ONNX zoo preprocess, default) or 'round' (Python round, half to even).
- */
-export function shortSideGeometry(
-  original: Size,
-  minSize: number,
-  maxSize: number,
-  divisor = 32,
-  fixed?: Size,
-  rounding: SizeRounding = 'floor',
-): ShortSideGeometry {
+/** The short-side resize rule of a Mask R-CNN style model. */
+export interface ShortSideRule {
+  /** Target of the short side. */
+  readonly minSize: number;
+  /** Cap of the long side. */
+  readonly maxSize: number;
+  /** Pad up to a multiple of this (default 32). */
+  readonly divisor?: number;
+  /**
+   * A graph with static input dims takes only that size: the scale also fits the image inside it
+   * and the padding goes up to it (instead of the next multiple of `divisor`).
+   */
+  readonly fixed?: Size;
+  /** 'floor' (ONNX zoo preprocess, default), 'round' (Python round, half to even) or 'detectron2'. */
+  readonly rounding?: SizeRounding;
+  /** Resampling of resizeToShortSide (default 'bilinear'). */
+  readonly interpolation?: Interpolation;
+}
+
+export function shortSideGeometry(original: Size, rule: ShortSideRule): ShortSideGeometry {
+  const { minSize, maxSize, divisor = 32, fixed, rounding = 'floor' } = rule;
   checkSize(original, 'original size');
   if (!(minSize > 0)) throw invalidParameter('a positive number', 'minSize', minSize);
   if (!(maxSize >= minSize)) throw invalidParameter(`a number >= minSize (${minSize})`, 'maxSize', maxSize);
@@ -158,17 +166,9 @@ export const INTERPOLATIONS = Object.freeze(['bilinear', 'pil-bilinear'] as cons
 export type Interpolation = (typeof INTERPOLATIONS)[number];
 
 /** Resizes an RGB image by the short-side rule; padding is left to the caller (it pads after normalising). */
-export function resizeToShortSide(
-  image: PixelImage,
-  minSize: number,
-  maxSize: number,
-  divisor = 32,
-  fixed?: Size,
-  rounding: SizeRounding = 'floor',
-  interpolation: Interpolation = 'bilinear',
-): { data: Uint8Array; geometry: ShortSideGeometry } {
-  const geometry = shortSideGeometry(image, minSize, maxSize, divisor, fixed, rounding);
-  const resize = interpolation === 'pil-bilinear' ? resizePilBilinear : resizeBilinearU8;
+export function resizeToShortSide(image: PixelImage, rule: ShortSideRule): { data: Uint8Array; geometry: ShortSideGeometry } {
+  const geometry = shortSideGeometry(image, rule);
+  const resize = rule.interpolation === 'pil-bilinear' ? resizePilBilinear : resizeBilinearU8;
   return { data: resize(image, geometry.resized), geometry };
 }
 

@@ -81,7 +81,7 @@ test('short-side rule floors like int() and pads to 32', () => {
     [1280, 720, 1333, 749],
   ];
   for (const [w, h, rw, rh] of cases) {
-    const g = shortSideGeometry({ width: w, height: h }, 800, 1333);
+    const g = shortSideGeometry({ width: w, height: h }, { minSize: 800, maxSize: 1333 });
     assert.deepEqual(g.resized, { width: rw, height: rh }, `${w}x${h}`);
     assert.deepEqual(g.padded, { width: Math.ceil(rw / 32) * 32, height: Math.ceil(rh / 32) * 32 });
     assert.equal(g.scaleX, rw / w);
@@ -89,13 +89,13 @@ test('short-side rule floors like int() and pads to 32', () => {
 });
 
 test('short-side rule with a fixed input size fits inside it', () => {
-  const g = shortSideGeometry({ width: 400, height: 100 }, 800, 1333, 32, { width: 512, height: 512 });
+  const g = shortSideGeometry({ width: 400, height: 100 }, { minSize: 800, maxSize: 1333, divisor: 32, fixed: { width: 512, height: 512 } });
   assert.deepEqual(g.resized, { width: 512, height: 128 });
   assert.deepEqual(g.padded, { width: 512, height: 512 });
 });
 
 test('short-side boxes map back per axis and clip', () => {
-  const g = shortSideGeometry({ width: 640, height: 480 }, 800, 1333);
+  const g = shortSideGeometry({ width: 640, height: 480 }, { minSize: 800, maxSize: 1333 });
   const boxes = Float32Array.from([0, 0, 1066, 800, 533, 400, 2000, 900]);
   shortSideBoxesToOriginal(g, boxes);
   assert.deepEqual([...boxes], [0, 0, 640, 480, 320, 240, 640, 480]);
@@ -103,7 +103,7 @@ test('short-side boxes map back per axis and clip', () => {
 
 test('resizeToShortSide returns the unpadded resized pixels', () => {
   const data = new Uint8Array(8 * 4 * 3).fill(50);
-  const { data: out, geometry } = resizeToShortSide({ data, width: 8, height: 4 }, 8, 100, 32);
+  const { data: out, geometry } = resizeToShortSide({ data, width: 8, height: 4 }, { minSize: 8, maxSize: 100, divisor: 32 });
   assert.deepEqual(geometry.resized, { width: 16, height: 8 });
   assert.deepEqual(geometry.padded, { width: 32, height: 32 });
   assert.equal(out.length, 16 * 8 * 3);
@@ -118,5 +118,5 @@ test('an extreme aspect ratio still gets a one-pixel-high resized image', () => 
 
 test('invalid sizes are rejected with parameter errors', () => {
   assert.throws(() => letterboxGeometry({ width: 0, height: 10 }, S640), /original size/);
-  assert.throws(() => shortSideGeometry({ width: 10, height: 10 }, 800, 100), /maxSize/);
+  assert.throws(() => shortSideGeometry({ width: 10, height: 10 }, { minSize: 800, maxSize: 100 }), /maxSize/);
 });
