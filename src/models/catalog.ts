@@ -7,7 +7,6 @@
 // Order matters: the first cached entry is the default model (detectron2's R50-FPN 3x first).
 import { MaskserveError } from '../errors.js';
 import type { ModelFamily } from '../types.js';
-import { COCO_ZOO_CLASSES } from '../adapters/coco-classes.js';
 import type { ZooBackbone } from '../convert/detectron2/zoo.js';
 
 export interface PublishedAccuracy {
@@ -24,8 +23,6 @@ interface EntryBase {
   readonly file: string;
   readonly license: string;
   readonly family: ModelFamily;
-  /** Indexed by the model's label id; index 0 is the background. */
-  readonly classes: readonly string[];
   readonly accuracy: PublishedAccuracy;
   readonly description: string;
 }
@@ -62,20 +59,18 @@ function detectron2Entry(fields: { id: string; path: string; backbone: ZooBackbo
     backbone: fields.backbone,
     license: DETECTRON2_LICENSE,
     family: 'maskrcnn' as const,
-    classes: COCO_ZOO_CLASSES,
     accuracy: Object.freeze({ ...fields.accuracy }),
     description: fields.description,
   });
 }
 
-function zooEntry(fields: Omit<OnnxCatalogEntry, 'url' | 'license' | 'family' | 'classes' | 'kind'>): OnnxCatalogEntry {
+function zooEntry(fields: Omit<OnnxCatalogEntry, 'url' | 'license' | 'family' | 'kind'>): OnnxCatalogEntry {
   return Object.freeze({
     ...fields,
     kind: 'onnx' as const,
     url: ZOO_BASE_URL + fields.file,
     license: ZOO_LICENSE,
     family: 'maskrcnn' as const,
-    classes: COCO_ZOO_CLASSES,
     accuracy: Object.freeze({ ...fields.accuracy }),
   });
 }

@@ -33,7 +33,6 @@ describe('cache state', () => {
     sha256: createHash('sha256').update(content).digest('hex'),
     license: 'test',
     family: 'maskrcnn',
-    classes: [],
     accuracy: { boxMap: 0 },
     description: 'test',
     ...overrides,
