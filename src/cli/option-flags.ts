@@ -4,7 +4,7 @@
 // flag as it was typed, in the same wording as the API.
 import { Option } from 'commander';
 import { MaskserveError } from '../errors.js';
-import { flagName, OPTION_NAMES, optionSpec, parseOptions, type OptionName, type OptionValues } from '../options/table.js';
+import { flagName, OPTION_NAMES, optionSpec, parseOptions, predictFlag, type OptionName, type OptionValues } from '../options/table.js';
 
 /** The table's options that predict takes as flags, in table order. */
 export const PREDICT_OPTION_NAMES: readonly OptionName[] = Object.freeze(OPTION_NAMES.filter((name) => optionSpec(name).cli !== undefined));
@@ -24,8 +24,7 @@ export function optionFlags(): Option[] {
     const cli = spec.cli ?? {};
     const short = cli.short ? `${cli.short}, ` : '';
     if (isSwitch(name)) {
-      const on = spec.default === true;
-      return [new Option(`${short}${on ? `--no-${flagName(name).slice(2)}` : flagName(name)}`, on ? `${spec.description}: on by default, this turns it off` : spec.description)];
+      return [new Option(`${short}${predictFlag(name)}`, spec.default === true ? `${spec.description}: on by default, this turns it off` : spec.description)];
     }
     const help = `${spec.description}: ${spec.value.expected}${spec.default === undefined ? '' : ` (default: ${String(spec.default)})`}`;
     const main = new Option(`${short}${flagName(name)} ${spec.value.placeholder}`, help);

@@ -1,13 +1,12 @@
 // docs/options.md, rendered from the option and output format tables so the reference cannot fall
 // behind them (test/options/option-table.test.ts compares; `npm run docs:options` rewrites it).
 import { OUTPUT_FORMAT_ALIASES, OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS } from '../output/formats.js';
-import { flagName, OPTION_NAMES, optionSpec, type OptionName } from './table.js';
+import { OPTION_NAMES, optionSpec, predictFlag, type OptionName } from './table.js';
 
-function predictFlag(name: OptionName): string {
+function predictColumn(name: OptionName): string {
   const spec = optionSpec(name);
   if (spec.cli === undefined) return spec.ownFlag === undefined ? '—' : spec.ownFlag.replace(/(-+[a-z-]+)/g, '`$1`');
-  if (spec.default === true) return `\`--no-${flagName(name).slice(2)}\``;
-  const spellings = [spec.cli.short, flagName(name), ...(spec.cli.aliases ?? [])].filter((flag): flag is string => flag !== undefined);
+  const spellings = [spec.cli.short, predictFlag(name), ...(spec.cli.aliases ?? [])].filter((flag): flag is string => flag !== undefined);
   return spellings.map((flag) => `\`${flag}\``).join(', ');
 }
 
@@ -15,7 +14,7 @@ export function optionsReference(): string {
   const rows = OPTION_NAMES.map((name) => {
     const spec = optionSpec(name);
     const fallback = spec.default === undefined ? '—' : `\`${String(spec.default)}\``;
-    return `| \`${name}\` | ${spec.value.expected} | ${fallback} | ${spec.group} | ${predictFlag(name)} | ${spec.description} |`;
+    return `| \`${name}\` | ${spec.value.expected} | ${fallback} | ${spec.group} | ${predictColumn(name)} | ${spec.description} |`;
   });
   const formats = OUTPUT_FORMAT_NAMES.map((name) => {
     const spec = OUTPUT_FORMATS[name];

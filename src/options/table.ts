@@ -27,8 +27,7 @@ export interface OptionSpec<T> {
 }
 
 // Generic over the whole entry so the types below know which options have a default.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function option<const S extends OptionSpec<any>>(spec: S): S {
+function option<const S extends OptionSpec<unknown>>(spec: S): S {
   return Object.freeze(spec);
 }
 
@@ -93,4 +92,9 @@ export function parseOptions(input: Readonly<Record<string, unknown>>, spelling:
 /** `maxDetections` -> `--max-detections`. */
 export function flagName(name: OptionName): string {
   return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** The flag as predict offers it: a boolean that defaults on is turned off (`--no-boxes`). */
+export function predictFlag(name: OptionName): string {
+  return optionSpec(name).default === true ? `--no-${flagName(name).slice(2)}` : flagName(name);
 }

@@ -8,7 +8,7 @@ import { optionFlags, readOptionFlags } from '../../src/cli/option-flags.js';
 import { isMaskserveError } from '../../src/errors.js';
 import { DEFAULT_OPTIONS } from '../../src/options.js';
 import { optionsReference } from '../../src/options/reference.js';
-import { flagName, OPTION_NAMES, optionSpec, parseOptions, REQUEST_OPTIONS } from '../../src/options/table.js';
+import { flagName, OPTION_NAMES, optionSpec, parseOptions, predictFlag, REQUEST_OPTIONS } from '../../src/options/table.js';
 import { DetectQuery, SegmentJsonBody, SegmentQuery } from '../../src/server/schemas.js';
 
 /** A value no option of that kind accepts. */
@@ -62,7 +62,7 @@ describe('option table', () => {
     for (const name of OPTION_NAMES) {
       const spec = optionSpec(name);
       if (spec.cli === undefined) continue;
-      assert.ok(flags.includes(spec.default === true ? `--no-${flagName(name).slice(2)}` : flagName(name)), name);
+      assert.ok(flags.includes(predictFlag(name)), name);
       for (const alias of spec.cli.aliases ?? []) assert.ok(flags.includes(alias), alias);
     }
     const values = readOptionFlags({ conf: '0.3', maskThreshold: '0.4', agnosticNms: true, boxes: false });
