@@ -11,6 +11,7 @@ import { readModelCard } from './models/model-card.js';
 import { readGraphInfo } from './models/onnx-graph-info.js';
 import { resolveModelSpec, type ResolvedModel } from './models/resolve.js';
 import { DEFAULT_OPTIONS, type SegmentOptions } from './options.js';
+import type { Spelling } from './options/table.js';
 import type { ModelSession } from './runtime/runtime.js';
 import type { InferencePool } from './runtime/worker-pool.js';
 import type { ModelCard, ModelRef, RawImage, SegmentResult, Timings } from './types.js';
@@ -58,8 +59,8 @@ export async function loadModel(spec: string | ResolvedModel | undefined, option
  * Fails options this model cannot honour (a class name it does not know) before any image is
  * fetched or decoded: a typo costs nothing, not a full inference.
  */
-export function checkOptionsFitModel(model: LoadedModel, options: SegmentOptions): void {
-  classFilter(model.adapter.classNames, options.classes, model.adapter.reservedClassIds);
+export function checkOptionsFitModel(model: LoadedModel, options: SegmentOptions, spelling: Spelling = (name) => name): void {
+  classFilter(model.adapter.classNames, options.classes, model.adapter.reservedClassIds, spelling('classes'));
 }
 
 const INFERENCE_DEADLINE = 'The request deadline passed before inference finished';

@@ -8,7 +8,12 @@ import type { BinaryMask, Instances, ModelCard, Size } from '../types.js';
  * Allowed class ids as a lookup table, or undefined for "all classes".
  * Unknown names fail listing the valid ones; `skip` ids (the background) are never selectable.
  */
-export function classFilter(classNames: readonly string[], requested: readonly string[] | undefined, skip: readonly number[] = []): Uint8Array | undefined {
+export function classFilter(
+  classNames: readonly string[],
+  requested: readonly string[] | undefined,
+  skip: readonly number[] = [],
+  optionName = 'classes',
+): Uint8Array | undefined {
   if (requested === undefined) return undefined;
   const allowed = new Uint8Array(classNames.length);
   const valid = classNames.filter((_, i) => !skip.includes(i));
@@ -20,7 +25,7 @@ export function classFilter(classNames: readonly string[], requested: readonly s
         found = true;
       }
     });
-    if (!found) throw invalidParameter(`class names from this model (${valid.join(', ')})`, 'classes', name);
+    if (!found) throw invalidParameter(`class names from this model (${valid.join(', ')})`, optionName, name);
   }
   return allowed;
 }

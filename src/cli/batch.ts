@@ -4,7 +4,8 @@
 import type { DecodeOptions } from '../input/decode.js';
 import { resolveModelSpec, type ResolvedModel } from '../models/resolve.js';
 import type { SegmentOptions } from '../options.js';
-import { loadModel, segment, type LoadedModel, type SegmentOutput } from '../pipeline.js';
+import type { Spelling } from '../options/table.js';
+import { checkOptionsFitModel, loadModel, segment, type LoadedModel, type SegmentOutput } from '../pipeline.js';
 import { createInferencePool, defaultRuntimeOptions } from '../runtime/worker-pool.js';
 import { describeError } from './exit-codes.js';
 import type { InputProblem } from './predict-inputs.js';
@@ -27,6 +28,8 @@ export interface Batch<Item extends BatchItem> {
   readonly items: readonly Item[];
   readonly concurrency: number;
   readonly options: SegmentOptions;
+  /** How the user spelt the options (CLI flags): a class the model lacks is refused naming it so. */
+  readonly spelling?: Spelling;
   readonly decode?: DecodeOptions;
   /** Title of the progress line on stderr; none when undefined. */
   readonly progress?: string;
@@ -47,6 +50,8 @@ export async function runBatch<Item extends BatchItem>(batch: Batch<Item>): Prom
   const pool = createInferencePool({ maxQueue: Math.max(batch.concurrency, defaultRuntimeOptions().maxQueue) });
   try {
     const model = await loadModel(resolved, { pool, ...(batch.family ? { family: batch.family } : {}) });
+    // Options the model cannot honour end the run before any image: not a failure per image.
+    checkOptionsFitModel(model, batch.options, batch.spelling);
     batch.beforeImages?.(model);
     const progress = batch.progress === undefined ? undefined : createItemProgress(batch.progress, batch.items.length, batch.stderr);
     const failures: BatchFailure[] = [];

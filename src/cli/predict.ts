@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fetchImageBytes } from '../input/fetch-url.js';
 import { demoNotice, resolveModelSpec } from '../models/resolve.js';
+import { flagName } from '../options/table.js';
 import { isImageFormat, OUTPUT_FORMATS } from '../output/formats.js';
 import type { LoadedModel } from '../pipeline.js';
 import { runBatch } from './batch.js';
@@ -47,6 +48,7 @@ export async function runPredict(args: readonly string[], settings: PredictSetti
     items: positions.map((index) => ({ index, source: sources[index], label: sources[index].label, read: () => readInput(sources[index], settings) })),
     concurrency: settings.concurrency,
     options: settings.segment,
+    spelling: flagName,
     ...(settings.maxPixels === undefined ? {} : { decode: { maxPixels: settings.maxPixels } }),
     ...(single ? {} : { progress: 'predict' }),
     stderr: io.stderr,

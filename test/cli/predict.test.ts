@@ -56,6 +56,13 @@ describe('maskserve predict', { concurrency: 2 }, () => {
     assert.deepEqual([meta.format, meta.width, meta.height], ['png', 640, 480]);
   });
 
+  it('refuses a class the model does not know before any image runs, naming the flag (exit 2)', async () => {
+    const { code, stderr, stdout } = await predict(['dog.jpg', 'sub/dog.png', '--classes', 'unicorn']);
+    assert.equal(code, 2);
+    assert.match(oneLine(stderr), /^maskserve: Expected class names from this model \(.*\) for --classes but received "unicorn"$/);
+    assert.equal(stdout.length, 0);
+  });
+
   it('writes every image format of the table, drawn as the option flags say', async () => {
     const plain = await predict(['sub/dog.png', '--format', 'png', '--no-boxes', '--no-labels', '--no-masks']);
     assert.equal(plain.code, 0, plain.stderr);
