@@ -98,7 +98,3 @@ export const OUTPUT_FORMAT_ALIASES: Readonly<Record<string, OutputFormat>> = Obj
 export function isImageFormat(format: OutputFormat): format is ImageOutputFormat {
   return OUTPUT_FORMATS[format].kind === 'image';
 }
-
-export function formatSpec(format: OutputFormat): OutputFormatSpec {
-  return OUTPUT_FORMATS[format];
-}

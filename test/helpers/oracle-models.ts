@@ -3,7 +3,7 @@
 // adapter must make of them. The image input is consumed as `0 * ReduceSum(image)` added to one
 // output, so onnxruntime checks the feed's rank and type like a real model would, while any
 // height/width is accepted (symbolic dims).
-import { constantNode, float32Tensor, int64Tensor, writeModel, type NodeSpec } from '../../src/onnx/writer.js';
+import { constantNode, float32Tensor, int64Tensor, writeModel, type NodeSpec, type ValueSpec } from '../../src/onnx/writer.js';
 
 export const MASK_RCNN_MASK_SIZE = 28;
 
@@ -85,33 +85,14 @@ export interface YoloSegOracleSpec {
 /** Input `images` [1,3,S,S]; output0 [1, 4+nc+nm, A] (channels first, anchors last), output1 [1, nm, S/4, S/4]. */
 export function buildYoloSegOracle(spec: YoloSegOracleSpec): Uint8Array {
   const { imgsz: size, nm } = spec;
-  const nc = spec.names.length;
   const protoSize = size / 4;
   if (!Number.isInteger(protoSize)) throw new Error('imgsz must be a multiple of 4');
   if (spec.protos.length !== nm * protoSize * protoSize) throw new Error(`protos must hold ${nm}x${protoSize}x${protoSize} values`);
-  const rows = 4 + nc + nm;
-  const count = spec.anchors.length;
-  // Transposed layout: row r holds attribute r of every anchor, as Ultralytics exports it.
-  const head = new Float32Array(rows * count);
-  spec.anchors.forEach((anchor, a) => {
-    if (anchor.classScores.length !== nc || anchor.coeffs.length !== nm) throw new Error(`anchor ${a} needs ${nc} scores and ${nm} coeffs`);
-    const values = [anchor.cx, anchor.cy, anchor.w, anchor.h, ...anchor.classScores, ...anchor.coeffs];
-    values.forEach((value, r) => (head[r * count + a] = value));
-  });
-  return writeModel({
-    producerName: 'pytorch',
-    nodes: [
-      ...touchInput('images', 'images_zero'),
-      constantNode('head_const', { type: 'float32', dims: [1, rows, count], data: head }),
-      { op: 'Add', inputs: ['head_const', 'images_zero'], outputs: ['output0'] },
-      constantNode('output1', { type: 'float32', dims: [1, nm, protoSize, protoSize], data: spec.protos }),
-    ],
-    inputs: [{ name: 'images', type: 'float32', dims: [1, 3, size, size] }],
-    outputs: [
-      { name: 'output0', type: 'float32', dims: [1, rows, count] },
-      { name: 'output1', type: 'float32', dims: [1, nm, protoSize, protoSize] },
-    ],
-    metadata: { ...ultralyticsMetadata(size, spec.names), ...spec.metadata },
+  const protoDims = [1, nm, protoSize, protoSize];
+  return yoloOracle(spec.imgsz, spec.names, spec.anchors, nm, {
+    nodes: [constantNode('output1', { type: 'float32', dims: protoDims, data: spec.protos })],
+    outputs: [{ name: 'output1', type: 'float32', dims: protoDims }],
+    metadata: spec.metadata ?? {},
   });
 }
 
@@ -124,13 +105,31 @@ export interface YoloDetectOracleSpec {
 
 /** Input `images` [1,3,S,S]; output0 [1, 4+nc, A] (channels first), task "detect", no prototypes. */
 export function buildYoloDetectOracle(spec: YoloDetectOracleSpec): Uint8Array {
-  const nc = spec.names.length;
-  const rows = 4 + nc;
-  const count = spec.anchors.length;
+  return yoloOracle(spec.imgsz, spec.names, spec.anchors, 0, {
+    nodes: [],
+    outputs: [],
+    metadata: { description: 'Ultralytics YOLO11n model trained on oracle.yaml', task: 'detect' },
+  });
+}
+
+/**
+ * An Ultralytics-style graph whose output0 [1, 4+nc+nm, A] is the anchors' values (row r holds
+ * attribute r of every anchor, as Ultralytics exports it), plus whatever else the family adds.
+ */
+function yoloOracle(
+  size: number,
+  names: readonly string[],
+  anchors: readonly YoloAnchor[],
+  nm: number,
+  extra: { nodes: NodeSpec[]; outputs: ValueSpec[]; metadata: Readonly<Record<string, string>> },
+): Uint8Array {
+  const nc = names.length;
+  const rows = 4 + nc + nm;
+  const count = anchors.length;
   const head = new Float32Array(rows * count);
-  spec.anchors.forEach((anchor, a) => {
-    if (anchor.classScores.length !== nc || anchor.coeffs.length !== 0) throw new Error(`anchor ${a} needs ${nc} scores and no coeffs`);
-    [anchor.cx, anchor.cy, anchor.w, anchor.h, ...anchor.classScores].forEach((value, r) => (head[r * count + a] = value));
+  anchors.forEach((anchor, a) => {
+    if (anchor.classScores.length !== nc || anchor.coeffs.length !== nm) throw new Error(`anchor ${a} needs ${nc} scores and ${nm} coeffs`);
+    [anchor.cx, anchor.cy, anchor.w, anchor.h, ...anchor.classScores, ...anchor.coeffs].forEach((value, r) => (head[r * count + a] = value));
   });
   return writeModel({
     producerName: 'pytorch',
@@ -138,10 +137,11 @@ export function buildYoloDetectOracle(spec: YoloDetectOracleSpec): Uint8Array {
       ...touchInput('images', 'images_zero'),
       constantNode('head_const', { type: 'float32', dims: [1, rows, count], data: head }),
       { op: 'Add', inputs: ['head_const', 'images_zero'], outputs: ['output0'] },
+      ...extra.nodes,
     ],
-    inputs: [{ name: 'images', type: 'float32', dims: [1, 3, spec.imgsz, spec.imgsz] }],
-    outputs: [{ name: 'output0', type: 'float32', dims: [1, rows, count] }],
-    metadata: { ...ultralyticsMetadata(spec.imgsz, spec.names), description: 'Ultralytics YOLO11n model trained on oracle.yaml', task: 'detect' },
+    inputs: [{ name: 'images', type: 'float32', dims: [1, 3, size, size] }],
+    outputs: [{ name: 'output0', type: 'float32', dims: [1, rows, count] }, ...extra.outputs],
+    metadata: { ...ultralyticsMetadata(size, names), ...extra.metadata },
   });
 }
 
