@@ -41,14 +41,16 @@ export function readYoloOutputs(outputs: Outputs, nc: number, { masks }: { reado
     if (isFloatType(t.type) && t.dims.length === 3) preds ??= t;
     else if (isFloatType(t.type) && t.dims.length === 4) protos ??= t;
   }
-  if (!preds || (masks && !protos)) {
+  // A detection export's head has no prototypes to read, whatever else the graph outputs.
+  const prototypes = masks ? protos : undefined;
+  if (!preds || (masks && !prototypes)) {
     const wanted = masks ? 'float [1,C,A] and [1,nm,h,w]' : 'float [1,C,A]';
     throw new MaskserveError('MODEL_FORMAT', `YOLO outputs not recognised (need ${wanted}); got ${describeOutputs(outputs)}`);
   }
   checkedLength(preds, 'output0');
-  if (masks && protos) checkedLength(protos, 'prototypes');
+  if (prototypes) checkedLength(prototypes, 'prototypes');
   const [, d1, d2] = preds.dims;
-  const [, nm, height, width] = masks && protos ? protos.dims : [1, 0, 0, 0];
+  const [, nm, height, width] = prototypes?.dims ?? [1, 0, 0, 0];
   const candidates: [boolean, YoloLayout][] = [
     [d1 === 4 + nc + nm, 'v8'],
     [d2 === 5 + nc + nm, 'v5'],
@@ -69,7 +71,7 @@ export function readYoloOutputs(outputs: Outputs, nc: number, { masks }: { reado
     predictions: floatData(preds, 'output0').subarray(0, d1 * d2),
     anchors: channelsFirst ? d2 : d1,
     channels: channelsFirst ? d1 : d2,
-    ...(masks && protos ? { protos: { data: floatData(protos, 'prototypes').subarray(0, nm * height * width), channels: nm, width, height } } : {}),
+    ...(prototypes ? { protos: { data: floatData(prototypes, 'prototypes').subarray(0, nm * height * width), channels: nm, width, height } } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import type { GraphInfo, Instances, ModelCard, Outputs } from '../types.js';
 import type { FamilyAdapter, FamilyDefinition } from './adapter.js';
 import { defaultCategoryIds } from './coco-classes.js';
 import { cardCategoryIds, makeInstances } from './instances.js';
-import { isFloatType, staticDim } from './tensors.js';
+import { isFloatType } from './tensors.js';
 import { decodePredictions, readYoloOutputs } from './yolo-decode.js';
 import { ultralyticsTask, yoloClassNames, yoloImageInput, yoloInput } from './yolo-input.js';
 
@@ -20,17 +20,9 @@ function matches(graph: GraphInfo): boolean {
   return graph.inputs.length === 1 && yoloImageInput(graph) !== undefined && graph.outputs.length === 1 && isFloatType(output.type) && output.dims.length === 3;
 }
 
-/** nc from static dims: [1, C, A] (anchors outnumber channels) is v8/v11, [1, A, C] v5 (objectness). */
-function classCountFromDims(graph: GraphInfo): number | undefined {
-  const d1 = staticDim(graph.outputs[0]?.dims[1]);
-  const d2 = staticDim(graph.outputs[0]?.dims[2]);
-  if (d1 === undefined || d2 === undefined) return undefined;
-  return d1 < d2 ? d1 - 4 : d2 - 5;
-}
-
 function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<LetterboxGeometry> {
   const input = yoloInput(graph, card, 'YOLO detection');
-  const classNames = yoloClassNames(graph, card, () => classCountFromDims(graph));
+  const classNames = yoloClassNames(graph, card, 0);
   const categoryIds = cardCategoryIds(card, classNames, () => defaultCategoryIds(classNames, false));
 
   function postprocess(outputs: Outputs, meta: LetterboxGeometry, options: SegmentOptions): Instances {

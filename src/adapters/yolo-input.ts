@@ -55,17 +55,26 @@ function inputSize(graph: GraphInfo, card: ModelCard): Size {
 }
 
 /**
- * Class names: card > metadata `names` > counted from the static output dims (`nc` from the
- * family, which knows how many other channels its head has): COCO when nc = 80.
+ * Class names: card > metadata `names` > counted from the head's static dims, given the `nm` mask
+ * coefficients per anchor the family's head carries (0 for detection): COCO when nc = 80.
  */
-export function yoloClassNames(graph: GraphInfo, card: ModelCard, countFromDims: () => number | undefined): readonly string[] {
+export function yoloClassNames(graph: GraphInfo, card: ModelCard, nm: number | undefined): readonly string[] {
   const fromCard = cardClasses(card);
   if (fromCard) return fromCard;
   const names = metadataValue(graph, 'names');
   if (names !== undefined) return Object.freeze(parseNamesLiteral(names));
-  const nc = countFromDims();
+  const nc = headClassCount(graph, nm);
   if (nc === 80 || nc === undefined || nc <= 0) return COCO_80_CLASSES;
   return Object.freeze(Array.from({ length: nc }, (_, i) => `class${i}`));
+}
+
+/** nc from the rank-3 head's static dims: anchors outnumber channels, so [1, C, A] is v8/v11 and [1, A, C] v5 (objectness). */
+function headClassCount(graph: GraphInfo, nm: number | undefined): number | undefined {
+  const head = graph.outputs.find((o) => o.dims.length === 3);
+  const d1 = staticDim(head?.dims[1]);
+  const d2 = staticDim(head?.dims[2]);
+  if (d1 === undefined || d2 === undefined || nm === undefined) return undefined;
+  return d1 < d2 ? d1 - 4 - nm : d2 - 5 - nm;
 }
 
 export interface YoloInput {

@@ -25,17 +25,6 @@ function matches(graph: GraphInfo): boolean {
   return graph.inputs.length === 1 && yoloImageInput(graph) !== undefined && preds.length === 1 && protos.length === 1 && graph.outputs.length === 2;
 }
 
-/** nc from static dims: anchors outnumber channels, so [1, C, A] is v8/v11 and [1, A, C] v5 (objectness). */
-function classCountFromDims(graph: GraphInfo): number | undefined {
-  const preds = graph.outputs.find((o) => o.dims.length === 3);
-  const protos = graph.outputs.find((o) => o.dims.length === 4);
-  const d1 = staticDim(preds?.dims[1]);
-  const d2 = staticDim(preds?.dims[2]);
-  const nm = staticDim(protos?.dims[1]);
-  if (d1 === undefined || d2 === undefined || nm === undefined) return undefined;
-  return d1 < d2 ? d1 - 4 - nm : d2 - 5 - nm;
-}
-
 function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<YoloSegMeta> {
   const task = ultralyticsTask(graph);
   if (task !== undefined && task !== 'segment') {
@@ -43,7 +32,8 @@ function create(graph: GraphInfo, card: ModelCard): FamilyAdapter<YoloSegMeta> {
     throw new MaskserveError('MODEL_FORMAT', `This Ultralytics model is a "${task}" model; the yolo-seg family needs a segmentation ("segment") model${hint}`);
   }
   const input = yoloInput(graph, card, 'YOLO-seg');
-  const classNames = yoloClassNames(graph, card, () => classCountFromDims(graph));
+  // nm, the mask coefficients per anchor, is the prototypes' channel count.
+  const classNames = yoloClassNames(graph, card, staticDim(graph.outputs.find((o) => o.dims.length === 4)?.dims[1]));
   const categoryIds = cardCategoryIds(card, classNames, () => defaultCategoryIds(classNames, false));
 
   function postprocess(outputs: Outputs, meta: YoloSegMeta, options: SegmentOptions): Instances {
