@@ -1,13 +1,11 @@
-// Inference options as the pipeline and the family adapters read them: the inference group of the
-// option table (src/options/table.ts), under the same names, with the table's defaults.
-import { parseOptions, REQUEST_OPTIONS, type OptionName, type OptionValues, type Spelling } from './options/table.js';
+// Inference options as the pipeline and the family adapters read them (the inference group of the
+// option table, src/options/table.ts) and drawing options as the renderer reads them (its drawing
+// group), under the table's names, with its defaults.
+import { optionsInGroup, parseOptions, type OptionValues, type Spelling } from './options/table.js';
+import type { DrawOptions } from './output/encode.js';
 
 export { MAX_DETECTIONS_LIMIT } from './options/table.js';
 export type { MaskFormat } from './output/formats.js';
-
-const INFERENCE_OPTIONS = Object.freeze(
-  (Object.keys(REQUEST_OPTIONS) as OptionName[]).filter((name) => REQUEST_OPTIONS[name].group === 'inference'),
-);
 
 /**
  * threshold: minimum score kept; iou: NMS IoU threshold; maxDetections: highest scores first;
@@ -18,9 +16,12 @@ export type SegmentOptions = Pick<OptionValues, 'threshold' | 'iou' | 'maxDetect
 
 /** The inference options of parsed values (the rest belong to encoding and drawing). */
 export function segmentOptionsOf(values: OptionValues): SegmentOptions {
-  const picked: Record<string, unknown> = {};
-  for (const name of INFERENCE_OPTIONS) if (values[name as keyof OptionValues] !== undefined) picked[name] = values[name as keyof OptionValues];
-  return Object.freeze(picked) as SegmentOptions;
+  return optionsInGroup(values, 'inference') as SegmentOptions;
+}
+
+/** The drawing options of parsed values (boxes, labels, masks, opacity). */
+export function drawOptionsOf(values: OptionValues): DrawOptions {
+  return optionsInGroup(values, 'drawing') as DrawOptions;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeResult, resultDocument, type EncodeOptions } from '../output/encode.js';
-import { isImageFormat, OUTPUT_FORMATS, type OutputFormat } from '../output/formats.js';
+import { isImageFormat, OUTPUT_FORMATS } from '../output/formats.js';
 import type { SegmentOutput } from '../pipeline.js';
 import type { CocoResult } from '../types.js';
 import { RUN_FILES, outputPaths } from './output-names.js';
@@ -79,18 +79,15 @@ export class OutDirSink implements ResultSink {
  */
 export class StdoutSink implements ResultSink {
   private readonly rows = new Map<number, unknown[]>();
-  private readonly format: OutputFormat;
 
   constructor(
     private readonly settings: SinkSettings & Pick<PredictSettings, 'format'>,
     private readonly single: boolean,
     private readonly stdout: NodeJS.WritableStream = process.stdout,
-  ) {
-    this.format = settings.format;
-  }
+  ) {}
 
   async accept(index: number, source: InputSource, result: SegmentOutput): Promise<void> {
-    const format = this.format;
+    const { format } = this.settings;
     if (this.single || isImageFormat(format)) {
       const body = await encodeResult(format, result, encodeOptions(this.settings, index, 2));
       await this.write(typeof body === 'string' ? `${body}\n` : body);

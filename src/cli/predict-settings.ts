@@ -2,8 +2,9 @@
 // typo fails at once with exit code 2 instead of after a model load.
 import { FAMILY_NAMES, type ModelFamily } from '../adapters/registry.js';
 import { invalidParameter } from '../errors.js';
-import { segmentOptionsOf, type SegmentOptions } from '../options.js';
+import { drawOptionsOf, segmentOptionsOf, type SegmentOptions } from '../options.js';
 import { REQUEST_OPTIONS } from '../options/table.js';
+import { readValue } from '../options/values.js';
 import type { DrawOptions } from '../output/encode.js';
 import type { MaskFormat, OutputFormat } from '../output/formats.js';
 import { integerFlag, oneOfFlag } from './flag-values.js';
@@ -56,14 +57,13 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function resolvePredictSettings(flags: PredictFlags, env: Env = process.env): PredictSettings {
   const values = readOptionFlags(flags);
-  const format = flags.format === undefined ? DEFAULT_OUTPUT_FORMAT : REQUEST_OPTIONS.format.value.read(flags.format);
-  if (format === undefined) throw invalidParameter(REQUEST_OPTIONS.format.value.expected, '--format', flags.format);
+  const format = flags.format === undefined ? DEFAULT_OUTPUT_FORMAT : readValue(REQUEST_OPTIONS.format.value, flags.format, '--format');
   return Object.freeze({
     ...(flags.model === undefined ? {} : { model: flags.model }),
     ...(flags.family === undefined ? {} : { family: oneOfFlag(FAMILY_NAMES, flags.family, '--family') }),
     segment: segmentOptionsOf(values),
     maskFormat: values.maskFormat,
-    draw: Object.freeze({ boxes: values.boxes, labels: values.labels, masks: values.masks, opacity: values.opacity }),
+    draw: drawOptionsOf(values),
     format,
     ...(flags.out === undefined ? {} : { outDir: nonEmpty(flags.out, '--out') }),
     concurrency: flags.concurrency === undefined ? 1 : integerFlag(flags.concurrency, '--concurrency', 1, MAX_CONCURRENCY),

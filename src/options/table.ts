@@ -64,6 +64,16 @@ export function optionSpec(name: OptionName): OptionSpec<unknown> {
   return REQUEST_OPTIONS[name];
 }
 
+/** The values of one group's options, those that are set (e.g. the inference options). */
+export function optionsInGroup(values: OptionValues, group: OptionGroup): Readonly<Record<string, unknown>> {
+  const picked: Record<string, unknown> = {};
+  for (const name of OPTION_NAMES) {
+    const value = values[name as keyof OptionValues];
+    if (optionSpec(name).group === group && value !== undefined) picked[name] = value;
+  }
+  return Object.freeze(picked);
+}
+
 /** Name an option is spelt with where it arrived (the API's own name, or a CLI flag). */
 export type Spelling = (name: OptionName) => string;
 

@@ -1,7 +1,7 @@
 // Turns loose request options (query string, multipart fields, JSON body — all may be strings)
 // into validated inference, encoding and drawing options, through the option table
 // (src/options/table.ts): one code and one wording for a bad value wherever it arrives.
-import { segmentOptionsOf, type SegmentOptions } from '../options.js';
+import { drawOptionsOf, segmentOptionsOf, type SegmentOptions } from '../options.js';
 import { parseOptions } from '../options/table.js';
 import type { DrawOptions } from '../output/encode.js';
 import type { MaskFormat, OutputFormat } from '../output/formats.js';
@@ -18,11 +18,11 @@ export interface RequestOptions {
 
 export function parseRequestOptions(input: Readonly<Record<string, unknown>>): RequestOptions {
   const values = parseOptions(input);
-  const { maskFormat, boxes, labels, masks, opacity, model, format, imageId } = values;
+  const { maskFormat, model, format, imageId } = values;
   return Object.freeze({
     segment: segmentOptionsOf(values),
     maskFormat,
-    draw: Object.freeze({ boxes, labels, masks, opacity }),
+    draw: drawOptionsOf(values),
     ...(model === undefined ? {} : { model }),
     ...(format === undefined ? {} : { format }),
     imageId,
