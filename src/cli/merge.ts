@@ -57,8 +57,8 @@ export async function mergeRuns(dirs: readonly string[], outDir: string): Promis
   results.sort(order);
 
   await mkdir(outDir, { recursive: true });
-  await writeAtomically(join(outDir, RUN_FILES.cocoResults), [encode(`${JSON.stringify(results)}\n`)]);
-  await writeAtomically(join(outDir, RUN_FILES.images), [encode(`${JSON.stringify(images, null, 2)}\n`)]);
+  await writeAtomically(join(outDir, RUN_FILES.cocoResults), [`${JSON.stringify(results)}\n`]);
+  await writeAtomically(join(outDir, RUN_FILES.images), [`${JSON.stringify(images, null, 2)}\n`]);
   return { images: images.length, results: results.length, renumbered };
 }
 
@@ -97,8 +97,4 @@ async function readJsonArray(dir: string, name: string): Promise<unknown[]> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function encode(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
 }

@@ -11,7 +11,7 @@ export async function saveModelWithCard(onnxPath: string, spec: ModelSpec, card:
   const cardPath = modelCardPath(onnxPath);
   await writeAtomically(onnxPath, modelChunks(spec));
   try {
-    await writeAtomically(cardPath, [new TextEncoder().encode(`${JSON.stringify(card, null, 2)}\n`)]);
+    await writeAtomically(cardPath, [`${JSON.stringify(card, null, 2)}\n`]);
   } catch (error) {
     await rm(onnxPath, { force: true });
     throw error;
