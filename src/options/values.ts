@@ -27,53 +27,68 @@ export function readValue<T>(kind: ValueKind<T>, raw: unknown, name: string): T 
   return value;
 }
 
+/**
+ * A number kind: a plain decimal (`parseDecimal`: no hex, no Infinity) that `accepts`. Flags and
+ * environment variables are trimmed first; request options (`trim: false`) are taken as sent.
+ */
+function numberKind(kind: {
+  expected: string;
+  placeholder: string;
+  trim: boolean;
+  accepts: (n: number) => boolean;
+  schema: (description: string) => TSchema;
+}): ValueKind<number> {
+  return {
+    expected: kind.expected,
+    placeholder: kind.placeholder,
+    read(raw) {
+      const n = parseDecimal(kind.trim && typeof raw === 'string' ? raw.trim() : raw);
+      return Number.isFinite(n) && kind.accepts(n) ? n : undefined;
+    },
+    schema: kind.schema,
+  };
+}
+
 /** A decimal number in [min, max], or (min, max] with `exclusiveMin`. */
 export function decimal(min: number, max: number, { exclusiveMin = false, placeholder = '<x>' } = {}): ValueKind<number> {
-  return {
+  return numberKind({
     expected: `a number ${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'up to' : 'to'} ${max}`,
     placeholder,
-    read(raw) {
-      const n = parseDecimal(typeof raw === 'string' ? raw.trim() : raw);
-      return Number.isFinite(n) && (exclusiveMin ? n > min : n >= min) && n <= max ? n : undefined;
-    },
+    trim: true,
+    accepts: (n) => (exclusiveMin ? n > min : n >= min) && n <= max,
     schema: (description) => Type.Number({ ...(exclusiveMin ? { exclusiveMinimum: min } : { minimum: min }), maximum: max, description }),
-  };
+  });
 }
 
 export function positiveNumber(placeholder = '<x>'): ValueKind<number> {
-  return {
+  return numberKind({
     expected: 'a positive number',
     placeholder,
-    read(raw) {
-      const n = parseDecimal(typeof raw === 'string' ? raw.trim() : raw);
-      return Number.isFinite(n) && n > 0 ? n : undefined;
-    },
+    trim: true,
+    accepts: (n) => n > 0,
     schema: (description) => Type.Number({ exclusiveMinimum: 0, description }),
-  };
+  });
 }
 
 export function unitInterval(placeholder = '<0..1>'): ValueKind<number> {
-  return {
+  return numberKind({
     expected: 'a number between 0 and 1',
     placeholder,
-    read(raw) {
-      const n = parseDecimal(raw);
-      return Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined;
-    },
+    trim: false,
+    accepts: (n) => n >= 0 && n <= 1,
     schema: (description) => Type.Number({ minimum: 0, maximum: 1, description }),
-  };
+  });
 }
 
 export function integer(min: number, max: number, placeholder = '<n>'): ValueKind<number> {
-  return {
-    expected: max === Number.MAX_SAFE_INTEGER ? `an integer from ${min}` : `an integer between ${min} and ${max}`,
+  const unbounded = max === Number.MAX_SAFE_INTEGER;
+  return numberKind({
+    expected: unbounded ? `an integer from ${min}` : `an integer between ${min} and ${max}`,
     placeholder,
-    read(raw) {
-      const n = parseDecimal(typeof raw === 'string' ? raw.trim() : raw);
-      return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
-    },
-    schema: (description) => Type.Integer({ minimum: min, ...(max === Number.MAX_SAFE_INTEGER ? {} : { maximum: max }), description }),
-  };
+    trim: true,
+    accepts: (n) => Number.isSafeInteger(n) && n >= min && n <= max,
+    schema: (description) => Type.Integer({ minimum: min, ...(unbounded ? {} : { maximum: max }), description }),
+  });
 }
 
 export function boolean(): ValueKind<boolean> {
