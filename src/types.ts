@@ -20,7 +20,6 @@ export interface Size {
 }
 
 export type { ModelFamily } from './adapters/registry.js';
-import type { ModelFamily } from './adapters/registry.js';
 
 /** Element types onnxruntime can hand back; adapters identify outputs by these plus shape. */
 export type TensorType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float64';

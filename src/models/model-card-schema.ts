@@ -50,4 +50,3 @@ export function expectedFor(field: string): string {
   const property = (ModelCardSchema.properties as Record<string, { description?: string }>)[field];
   return property?.description ?? 'a valid value';
 }
-

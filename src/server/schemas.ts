@@ -2,6 +2,7 @@
 // validate the JSON body's url. The options' schemas are derived from the option table
 // (src/options/table.ts), which also parses them: one definition of names, ranges and defaults.
 import Type, { type TSchema } from 'typebox';
+import { ModelInfoSchema } from '../contracts.js';
 import { MAX_URL_LENGTH } from '../input/url-target.js';
 import { OPTION_NAMES, optionSpec } from '../options/table.js';
 
@@ -46,7 +47,6 @@ export const Problem = Type.Object(
 );
 
 export { ModelInfoSchema as ModelInfo, ResultJsonSchema as ResultJson } from '../contracts.js';
-import { ModelInfoSchema } from '../contracts.js';
 
 export const ModelList = Type.Object({ models: Type.Array(ModelInfoSchema) });
 
