@@ -1,6 +1,7 @@
 // The one segmentation pipeline shared by the server and the CLI (Ultralytics-style skeleton):
 //   decode -> preprocess -> inference (worker thread) -> postprocess, each stage timed.
-// Families override stages through their adapter, never this loop.
+// Families override stages through their adapter, never this loop. Where the per-pixel stages
+// run is the caller's choice (extras.pixels): the server's pixel pool, or the calling thread.
 import { performance } from 'node:perf_hooks';
 import type { FamilyAdapter } from './adapters/adapter.js';
 import { classFilter } from './adapters/instances.js';
@@ -12,6 +13,7 @@ import { readGraphInfo } from './models/onnx-graph-info.js';
 import { resolveModelSpec, type ResolvedModel } from './models/resolve.js';
 import { DEFAULT_OPTIONS, type SegmentOptions } from './options.js';
 import type { Spelling } from './options/table.js';
+import { IN_THREAD, type PixelWork } from './pixels/work.js';
 import type { ModelSession } from './runtime/runtime.js';
 import type { InferencePool } from './runtime/worker-pool.js';
 import type { ModelCard, ModelRef, RawImage, SegmentResult, Timings } from './types.js';
@@ -71,6 +73,8 @@ export interface SegmentExtras {
   readonly checkImage?: (image: RawImage) => void;
   /** Aborts a task still waiting in the inference queue (per-request deadline, client gone). */
   readonly signal?: AbortSignal;
+  /** Where preprocessing and postprocessing run; the calling thread unless given. */
+  readonly pixels?: PixelWork;
 }
 
 export type SegmentOutput = SegmentResult & { readonly image: RawImage };
@@ -83,26 +87,31 @@ export async function segment(
   extras: SegmentExtras = {},
 ): Promise<SegmentOutput> {
   checkOptionsFitModel(model, options);
+  const pixels = extras.pixels ?? IN_THREAD;
   const t0 = performance.now();
-  const image = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal });
-  extras.checkImage?.(image);
+  const decoded = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal });
+  extras.checkImage?.(decoded);
   const t1 = performance.now();
-  const { feeds, meta } = model.adapter.preprocess(image);
-  const t2 = performance.now();
+  const prepared = await pixels.preprocess(model, decoded);
+  const { feeds, meta, image } = prepared.value;
   throwIfAborted(extras.signal, INFERENCE_DEADLINE);
+  const t2 = performance.now();
   const outputs = await model.session.run(feeds, { signal: extras.signal }).catch((error: unknown) => {
     // The pool rejects an aborted queued task with the signal's reason; report it as a deadline.
     throwIfAborted(extras.signal, INFERENCE_DEADLINE);
     throw error;
   });
   const t3 = performance.now();
-  const instances = model.adapter.postprocess(outputs, meta, options);
+  const postprocessed = await pixels.postprocess(model, outputs, meta, options);
+  const instances = postprocessed.value;
   const t4 = performance.now();
+  // Stage times are work done (a stage in the pixel pool may first wait for a thread); the total
+  // is the wall clock from the first byte decoded to the instances, waits included.
   const timings: Timings = {
     decodeMs: t1 - t0,
-    preprocessMs: t2 - t1,
+    preprocessMs: prepared.ms,
     inferenceMs: t3 - t2,
-    postprocessMs: t4 - t3,
+    postprocessMs: postprocessed.ms,
     totalMs: t4 - t0,
   };
   return { model: model.ref, instances, timings, image };

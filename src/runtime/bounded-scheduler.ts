@@ -28,7 +28,8 @@ export class BoundedScheduler {
   private readonly urgent: Pending[] = [];
   private readonly normal: Pending[] = [];
   private active = 0;
-  private averageTaskMs = INITIAL_TASK_MS;
+  private averageMs = INITIAL_TASK_MS;
+  private measured = false;
   private closedWith: Error | undefined;
 
   constructor(
@@ -42,6 +43,11 @@ export class BoundedScheduler {
 
   get running(): number {
     return this.active;
+  }
+
+  /** Moving average of recent task times (ms); INITIAL_TASK_MS until one is measured. */
+  get averageTaskMs(): number {
+    return this.averageMs;
   }
 
   /** Runs `start` when a slot is free. Rejects at once with QUEUE_FULL when maxQueue tasks already wait. */
@@ -74,7 +80,7 @@ export class BoundedScheduler {
   /** Seconds until a slot is likely free: the average task time x tasks ahead / slots (at least 1). */
   retryAfterSeconds(): number {
     const ahead = this.active + this.queued;
-    return Math.max(1, Math.ceil((this.averageTaskMs * ahead) / this.slots / 1000));
+    return Math.max(1, Math.ceil((this.averageMs * ahead) / this.slots / 1000));
   }
 
   /** Rejects every queued task with `error` and refuses new ones; running tasks finish normally. */
@@ -132,7 +138,12 @@ export class BoundedScheduler {
 
   private finish(task: Pending, startedAt: number): void {
     // Session loads are one-off and slow; only inference times predict the wait.
-    if (!task.urgent) this.averageTaskMs += AVERAGE_WEIGHT * (performance.now() - startedAt - this.averageTaskMs);
+    if (!task.urgent) {
+      const ms = performance.now() - startedAt;
+      // The first measurement replaces the guess outright.
+      this.averageMs = this.measured ? this.averageMs + AVERAGE_WEIGHT * (ms - this.averageMs) : ms;
+      this.measured = true;
+    }
     if (task.signal && task.onAbort) task.signal.removeEventListener('abort', task.onAbort);
     this.active -= 1;
     this.pump();

@@ -14,7 +14,12 @@ import { availableParallelism } from 'node:os';
 import { invalidParameter } from '../errors.js';
 import type { ExecutionProvider, RuntimeOptions } from './runtime.js';
 
-export const DEFAULT_MAX_QUEUE = 16;
+/**
+ * A memory backstop more than a policy: the server also admits a request only when the inference
+ * ahead of it should end within half its deadline, which for any model slower than ~120 ms per
+ * image (30 s / 2 / 128) is the tighter limit.
+ */
+export const DEFAULT_MAX_QUEUE = 128;
 
 /** The upper bound accepted for MASKSERVE_MAX_QUEUE / maxQueue (a queue deeper than this only adds latency). */
 export const MAX_QUEUE_LIMIT = 10_000;

@@ -26,4 +26,6 @@ export interface QueueStats {
   readonly running: number;
   readonly workers: number;
   readonly maxQueue: number;
+  /** Moving average of recent inference times (ms); a guess until the first one is measured. */
+  readonly averageTaskMs: number;
 }

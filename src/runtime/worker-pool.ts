@@ -5,12 +5,14 @@
 //   pool.load(path, graph?) -> every worker creates its session once (cached by path); the graph
 //                       info is read from the protobuf in the main thread unless the caller has it
 //   session.run()    -> queued (or refused with QUEUE_FULL), then run in a free worker; feeds
-//                       and outputs cross the thread boundary as transferred buffers
+//                       and outputs cross the thread boundary as transferred buffers; the
+//                       caller must not reuse feeds after run() (they are detached)
 import { resolve } from 'node:path';
 import { Piscina } from 'piscina';
 import { MaskserveError, isMaskserveError } from '../errors.js';
 import { readGraphInfo } from '../models/onnx-graph-info.js';
 import type { Feeds, GraphInfo, Outputs } from '../types.js';
+import { runMoving, tensorViews, wholeBuffersOf } from './transfer.js';
 import { BoundedScheduler } from './bounded-scheduler.js';
 import { environmentRuntimeOptions, executionProviders, resolveRuntimeOptions, type RuntimeOptionsInput } from './runtime-options.js';
 import type { ModelSession, QueueStats, RuntimeOptions } from './runtime.js';
@@ -57,12 +59,9 @@ export function createInferencePool(options: RuntimeOptionsInput = {}): Inferenc
 
   async function runTask<T>(name: 'load' | 'run', task: unknown, transferList: ArrayBuffer[] = []): Promise<T> {
     try {
-      return (await piscina.run(task, { name, transferList })) as T;
+      return await runMoving<T>(piscina, name, task, transferList);
     } catch (error) {
-      if (closed) throw shuttingDown();
-      // Buffers owned by native code (external backing stores) cannot be detached: send copies.
-      if (transferList.length > 0 && (error as Error)?.name === 'DataCloneError') return runTask(name, task);
-      throw error;
+      throw closed ? shuttingDown() : error;
     }
   }
 
@@ -84,7 +83,7 @@ export function createInferencePool(options: RuntimeOptionsInput = {}): Inferenc
       path,
       graph,
       run: (feeds: Feeds, runOptions: { signal?: AbortSignal } = {}) =>
-        scheduler.submit(() => runTask<Outputs>('run', { path, feeds }, transferListOf(feeds)).catch(inferenceError), runOptions),
+        scheduler.submit(() => runTask<Outputs>('run', { path, feeds }, wholeBuffersOf(tensorViews(feeds))).catch(inferenceError), runOptions),
     });
   }
 
@@ -103,7 +102,13 @@ export function createInferencePool(options: RuntimeOptionsInput = {}): Inferenc
       return session;
     },
     stats: (): QueueStats =>
-      Object.freeze({ queued: scheduler.queued, running: scheduler.running, workers: resolved.workers, maxQueue: resolved.maxQueue }),
+      Object.freeze({
+        queued: scheduler.queued,
+        running: scheduler.running,
+        workers: resolved.workers,
+        maxQueue: resolved.maxQueue,
+        averageTaskMs: scheduler.averageTaskMs,
+      }),
     close(): Promise<void> {
       if (!closing) {
         closed = true;
@@ -115,23 +120,6 @@ export function createInferencePool(options: RuntimeOptionsInput = {}): Inferenc
       return closing;
     },
   });
-}
-
-/**
- * Buffers of the feeds to transfer to the worker: each distinct ArrayBuffer that the feed views
- * cover entirely. Transferring detaches them, so feeds must not be reused after run(); a view
- * into a larger buffer (e.g. Node's pooled Buffers) is copied instead, so unrelated data is
- * never taken away from the caller.
- */
-export function transferListOf(feeds: Feeds): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const { data } of Object.values(feeds)) {
-    const buffer = data.buffer;
-    if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer.byteLength > 0) {
-      buffers.add(buffer);
-    }
-  }
-  return [...buffers];
 }
 
 /** What onnxruntime says when the CUDA provider libraries (or CUDA itself) cannot be loaded. */

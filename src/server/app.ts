@@ -4,6 +4,8 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FetchPolicy } from '../input/fetch-url.js';
 import type { LoadedModel } from '../pipeline.js';
+import { createPixelPool } from '../pixels/pool.js';
+import type { PixelWork } from '../pixels/work.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
 import { loadServerConfig, type ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
@@ -39,10 +41,13 @@ export interface BuildAppOptions {
   /** Starts 'ready' unless the caller still has to warm up (start.ts passes its own). */
   readonly readiness?: Readiness;
   readonly logger?: boolean | Record<string, unknown>;
+  /** Where per-pixel work runs; by default a pixel pool of config.pixelThreads, closed with the app. */
+  readonly pixels?: PixelWork;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const config = options.config ?? loadServerConfig();
+  const ownPixelPool = options.pixels ? undefined : createPixelPool(config.pixelThreads);
   const context: ServerContext = {
     models: options.models,
     pool: options.pool,
@@ -50,10 +55,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     fetchPolicy: options.fetchPolicy ?? {},
     readiness: options.readiness ?? new Readiness('ready'),
     metrics: createServerMetrics(() => options.pool.stats()),
-    admission: new Admission(options.pool.options.workers + options.pool.options.maxQueue),
+    admission: new Admission(
+      {
+        capacity: options.pool.options.workers + options.pool.options.maxQueue,
+        workers: options.pool.options.workers,
+        maxExpectedMs: config.perRequestDeadlineMs / 2,
+        bodyBytes: config.maxBodyBytesInFlight,
+      },
+      () => options.pool.stats().averageTaskMs,
+    ),
     // Admission bounds how many wait here, so this queue needs no limit of its own.
     decodeSlots: new BoundedScheduler(config.maxConcurrentDecodes, Number.MAX_SAFE_INTEGER),
     imageMemory: new ByteBudget(config.maxDecodedBytes),
+    pixels: ownPixelPool ?? (options.pixels as PixelWork),
   };
 
   const app = Fastify({
@@ -76,6 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     schemaErrorFormatter: formatSchemaErrors,
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  if (ownPixelPool) app.addHook('onClose', () => ownPixelPool.close());
 
   // Order matters: app-wide plugins first so their hooks see every route registered after them.
   await app.register(errorsPlugin, { context });

@@ -1,5 +1,6 @@
 // Server settings: one place for defaults, read from the environment (and CLI flags passed as
 // overrides). Every limit the server enforces is named here so operators can find it.
+import { availableParallelism } from 'node:os';
 import { invalidParameter } from '../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../input/limits.js';
 import { boolean, integer, readValue } from '../options/values.js';
@@ -11,6 +12,8 @@ export interface ServerConfig {
   readonly host: string;
   /** Largest accepted request body / uploaded file (bytes). */
   readonly maxUploadBytes: number;
+  /** Request bodies of admitted requests held at once (bytes); at least maxUploadBytes. */
+  readonly maxBodyBytesInFlight: number;
   /** Decoded-pixel cap handed to decodeImage (width x height). */
   readonly maxPixels: number;
   /** Longest accepted image side (px), checked from the header before decoding. */
@@ -21,6 +24,8 @@ export interface ServerConfig {
   readonly maxConcurrentDecodes: number;
   /** Memory for images in flight (bytes), reserved from each header before decoding. */
   readonly maxDecodedBytes: number;
+  /** Worker threads for per-pixel work (resize, mask pasting, RLE, PNG), off the event loop. */
+  readonly pixelThreads: number;
   /** The whole request (headers and body) must arrive within this (ms). */
   readonly requestTimeoutMs: number;
   /** A silent socket is closed after this (ms): idle keep-alive, stalled uploads, slow headers. */
@@ -47,11 +52,14 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   port: 8080,
   host: '0.0.0.0',
   maxUploadBytes: 20 * MIB,
+  maxBodyBytesInFlight: 256 * MIB,
   maxPixels: DEFAULT_MAX_PIXELS,
   maxImageSide: 20_000,
   maxAspectRatio: 20,
   maxConcurrentDecodes: 2,
   maxDecodedBytes: 1024 * MIB,
+  // Half the cores: the other half runs inference, which waits for no pixel work (pipelined).
+  pixelThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
   requestTimeoutMs: 30_000,
   connectionTimeoutMs: 10_000,
   shutdownGraceMs: 25_000,
@@ -71,11 +79,13 @@ const ENV_NAMES: Readonly<Record<keyof ServerConfig, string>> = Object.freeze({
   port: 'PORT',
   host: 'HOST',
   maxUploadBytes: 'MASKSERVE_MAX_UPLOAD_BYTES',
+  maxBodyBytesInFlight: 'MASKSERVE_MAX_BODY_BYTES_IN_FLIGHT',
   maxPixels: 'MASKSERVE_MAX_PIXELS',
   maxImageSide: 'MASKSERVE_MAX_IMAGE_SIDE',
   maxAspectRatio: 'MASKSERVE_MAX_ASPECT_RATIO',
   maxConcurrentDecodes: 'MASKSERVE_MAX_CONCURRENT_DECODES',
   maxDecodedBytes: 'MASKSERVE_MAX_DECODED_BYTES',
+  pixelThreads: 'MASKSERVE_PIXEL_THREADS',
   requestTimeoutMs: 'MASKSERVE_REQUEST_TIMEOUT_MS',
   connectionTimeoutMs: 'MASKSERVE_CONNECTION_TIMEOUT_MS',
   shutdownGraceMs: 'MASKSERVE_SHUTDOWN_GRACE_MS',
@@ -96,7 +106,12 @@ export function loadServerConfig(env: Env = process.env, overrides: Partial<Serv
     if (raw !== undefined && raw.trim() !== '') fromEnv[key] = parseSetting(key, raw.trim());
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
-  return Object.freeze({ ...DEFAULT_SERVER_CONFIG, ...fromEnv, ...defined } as ServerConfig);
+  const config = Object.freeze({ ...DEFAULT_SERVER_CONFIG, ...fromEnv, ...defined } as ServerConfig);
+  // Otherwise a request at the upload limit could never be admitted alongside any other.
+  if (config.maxBodyBytesInFlight < config.maxUploadBytes) {
+    throw invalidParameter(`at least ${ENV_NAMES.maxUploadBytes} (${config.maxUploadBytes})`, ENV_NAMES.maxBodyBytesInFlight, config.maxBodyBytesInFlight);
+  }
+  return config;
 }
 
 function parseSetting(key: keyof ServerConfig, raw: string): unknown {

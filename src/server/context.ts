@@ -4,6 +4,7 @@ import type { FetchPolicy } from '../input/fetch-url.js';
 import { MaskserveError } from '../errors.js';
 import { catalogSource, DEMO_MODEL_ID } from '../models/resolve.js';
 import { checkOptionsFitModel, type LoadedModel } from '../pipeline.js';
+import type { PixelWork } from '../pixels/work.js';
 import type { BoundedScheduler } from '../runtime/bounded-scheduler.js';
 import type { ByteBudget } from '../runtime/byte-budget.js';
 import type { InferencePool } from '../runtime/worker-pool.js';
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly decodeSlots: BoundedScheduler;
   /** Bounds the memory of images in flight (config.maxDecodedBytes). */
   readonly imageMemory: ByteBudget;
+  /** Where preprocessing, postprocessing and encoding run: never the event loop. */
+  readonly pixels: PixelWork;
 }
 
 /** Longest model id echoed back in an error (a 10 MB `model` value must not become a 10 MB answer). */

@@ -46,6 +46,7 @@ export async function runSegment(
   const work = segment(bytes, model, options, {
     decode: { maxPixels, maxSide: maxImageSide, maxAspectRatio, slots: context.decodeSlots, timeoutMs: deadlineMs, reserve },
     signal: controller.signal,
+    pixels: context.pixels,
     ...(checkImage ? { checkImage } : {}),
   });
   work.catch(() => undefined); // the race below reports the failure; avoid an unhandled rejection

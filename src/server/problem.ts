@@ -31,7 +31,7 @@ export interface MappedProblem {
 
 /** Public wording for server-side failures; never the thrown message. */
 const PUBLIC_5XX_DETAIL: Partial<Record<ErrorCode, string>> = {
-  QUEUE_FULL: 'All inference workers are busy and the queue is full. Retry shortly.',
+  QUEUE_FULL: 'The server already has as much work as it can finish in time. Retry shortly.',
   DEADLINE_EXCEEDED: 'The request did not finish within the server deadline. Retry later or send a smaller image.',
   SHUTTING_DOWN: 'The server is shutting down. Retry on another instance.',
   MODEL_NOT_AVAILABLE: 'The model is not loaded on this server.',

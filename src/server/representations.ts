@@ -2,10 +2,10 @@
 // results, or the annotated image (PNG/JPEG/WebP). ?format= wins over the Accept header.
 import type { FastifyReply } from 'fastify';
 import { MaskserveError } from '../errors.js';
-import { encodeResult } from '../output/encode.js';
 import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type ImageOutputFormat, type OutputFormat } from '../output/formats.js';
 import type { SegmentOutput } from '../pipeline.js';
-import type { RawImage } from '../types.js';
+import type { PixelWork } from '../pixels/work.js';
+import type { RawImage, Timings } from '../types.js';
 import { negotiate } from './negotiate.js';
 import type { RequestOptions } from './request-options.js';
 
@@ -51,27 +51,28 @@ export function detectImageFormat(accept: string | undefined): ImageOutputFormat
 
 /** The segmentation in `format`, with its media type and the stage timings. */
 export async function sendSegmentation(
+  pixels: PixelWork,
   reply: FastifyReply,
   result: SegmentOutput,
   format: OutputFormat,
-  options: Pick<RequestOptions, 'draw' | 'maskFormat' | 'imageId'>,
+  { draw, maskFormat, imageId }: Pick<RequestOptions, 'draw' | 'maskFormat' | 'imageId'>,
 ): Promise<FastifyReply> {
   const spec = OUTPUT_FORMATS[format];
-  const started = performance.now();
-  const body = await encodeResult(format, result, options);
+  const { timings } = result;
+  const encoded = await pixels.encode(format, result, { draw, maskFormat, imageId });
   return reply
-    .header('server-timing', serverTiming(result, performance.now() - started))
+    .header('server-timing', serverTiming(timings, encoded.ms))
     .header('vary', 'Accept')
     .header('cache-control', 'no-store')
     .type(spec.kind === 'document' ? `${spec.mediaType}; charset=utf-8` : spec.mediaType)
-    .send(body);
+    .send(encoded.value);
 }
 
 /**
  * Every stage's time as a Server-Timing header (shown by browsers' network panels), including the
  * encoding of the answer (RLE, polygons, PNG), which the result JSON's own `timings` cannot hold.
  */
-function serverTiming({ timings }: SegmentOutput, encodeMs: number): string {
+function serverTiming(timings: Timings, encodeMs: number): string {
   const stages: [string, number][] = [
     ['decode', timings.decodeMs],
     ['preprocess', timings.preprocessMs],

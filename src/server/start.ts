@@ -1,10 +1,11 @@
-// startServer: the production wiring. Pool -> models (loaded once) -> app -> listen -> warm-up ->
+// startServer: the production wiring. Pools -> models (loaded once) -> app -> listen -> warm-up ->
 // ready. SIGTERM/SIGINT drain gracefully: not ready at once, no new connections, idle and
 // half-sent connections closed, in-flight requests finish, the pool closes, exit 0. The drain is
 // bounded by MASKSERVE_SHUTDOWN_GRACE_MS: what is still open then is cut and the process exits 0
 // anyway (an orchestrator would SIGKILL it a little later). A second signal exits at once (1).
 import type { FastifyInstance } from 'fastify';
 import { loadModel, type LoadedModel } from '../pipeline.js';
+import { createPixelPool } from '../pixels/pool.js';
 import { createInferencePool, type InferencePool } from '../runtime/worker-pool.js';
 import { buildApp } from './app.js';
 import { loadServerConfig } from './config.js';
@@ -48,7 +49,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw error;
   }
 
-  const app = await buildApp({ models, pool, config, readiness, logger: loggerOptions() });
+  const pixels = createPixelPool(config.pixelThreads);
+  const app = await buildApp({ models, pool, pixels, config, readiness, logger: loggerOptions() });
   for (const model of models) {
     app.log.info(
       { model: model.ref.id, family: model.ref.family, path: model.path, loadSeconds: round(model.loadSeconds) },
@@ -59,7 +61,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= drain(app, pool, readiness, config.shutdownGraceMs);
+    closing ??= drain(app, [pool, pixels], readiness, config.shutdownGraceMs);
     return closing;
   };
 
@@ -72,7 +74,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   try {
     for (const model of models) {
-      const ms = await warmUp(model);
+      const ms = await warmUp(model, pixels);
       app.log.info({ model: model.ref.id, warmUpMs: round(ms) }, `model ${model.ref.id} warm-up inference succeeded`);
     }
   } catch (error) {
@@ -87,12 +89,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 }
 
 /**
- * Stops accepting, lets in-flight requests finish, closes the pool; after `graceMs` whatever is
+ * Stops accepting, lets in-flight requests finish, closes the pools; after `graceMs` whatever is
  * left (a slow upload, a client trickling headers, a long inference) is cut. Node stops checking
  * request timeouts once the server closes, so without the bound one slow client kept the
  * process alive indefinitely.
  */
-async function drain(app: FastifyInstance, pool: InferencePool, readiness: Readiness, graceMs: number): Promise<void> {
+async function drain(app: FastifyInstance, pools: readonly { close(): Promise<void> }[], readiness: Readiness, graceMs: number): Promise<void> {
   readiness.markDraining();
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'grace over'>((resolve) => {
@@ -106,7 +108,7 @@ async function drain(app: FastifyInstance, pool: InferencePool, readiness: Readi
     app.log.warn({ graceMs }, `shutdown grace period of ${graceMs} ms is over: closing the remaining connections`);
     app.server.closeAllConnections();
   }
-  await Promise.race([Promise.all([closed, pool.close()]), outcome === 'grace over' ? Promise.resolve() : graceOver]);
+  await Promise.race([Promise.all([closed, ...pools.map((pool) => pool.close())]), outcome === 'grace over' ? Promise.resolve() : graceOver]);
   clearTimeout(timer);
 }
 

@@ -1,6 +1,9 @@
 // One inference on a small synthetic image before the server reports ready: it proves the
-// session really runs (not just loads) and pays one-off costs (allocator, kernels) up front.
+// session really runs (not just loads) and pays one-off costs (allocator, kernels, the pixel
+// pool's threads loading their code) up front, so the first real request does not.
+import { DEFAULT_OPTIONS } from '../options.js';
 import { segment, type LoadedModel } from '../pipeline.js';
+import type { PixelWork } from '../pixels/work.js';
 import type { RawImage } from '../types.js';
 
 const WARM_UP_SIDE = 64;
@@ -15,8 +18,9 @@ export function warmUpImage(side = WARM_UP_SIDE): RawImage {
 }
 
 /** Resolves with the warm-up time in ms; rejects with the model's error if it cannot run. */
-export async function warmUp(model: LoadedModel): Promise<number> {
+export async function warmUp(model: LoadedModel, pixels: PixelWork): Promise<number> {
   const started = performance.now();
-  await segment(warmUpImage(), model);
+  const result = await segment(warmUpImage(), model, DEFAULT_OPTIONS, { pixels });
+  await pixels.encode('json', result, { maskFormat: 'rle', imageId: 0 });
   return performance.now() - started;
 }

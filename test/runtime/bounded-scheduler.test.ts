@@ -25,6 +25,22 @@ function manualTask<T>() {
 }
 
 describe('BoundedScheduler', () => {
+  it('averages task times: the first measurement replaces the initial guess, later ones move it', async () => {
+    const scheduler = new BoundedScheduler(1, 5);
+    assert.equal(scheduler.averageTaskMs, 1000, 'a guess until something is measured');
+    const first = manualTask<number>();
+    const done = scheduler.submit(first.start);
+    first.finish(1);
+    await done;
+    const measured = scheduler.averageTaskMs;
+    assert.ok(measured < 1000, `the first task took ${measured} ms, and the average is that`);
+    const urgent = manualTask<number>();
+    const load = scheduler.submit(urgent.start, { urgent: true });
+    urgent.finish(1);
+    await load;
+    assert.equal(scheduler.averageTaskMs, measured, 'urgent tasks (session loads) are not inference');
+  });
+
   it('starts tasks while slots are free, queues the rest in order', async () => {
     const scheduler = new BoundedScheduler(2, 5);
     const tasks = [manualTask<number>(), manualTask<number>(), manualTask<number>()];

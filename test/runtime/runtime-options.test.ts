@@ -5,7 +5,7 @@ import { defaultRuntimeOptions, executionProviders, resolveRuntimeOptions } from
 
 describe('defaultRuntimeOptions', () => {
   it('defaults to one worker using every core, cpu, queue of 16', () => {
-    assert.deepEqual(defaultRuntimeOptions({}, 8), { workers: 1, intraOpThreads: 8, executionProvider: 'cpu', maxQueue: 16 });
+    assert.deepEqual(defaultRuntimeOptions({}, 8), { workers: 1, intraOpThreads: 8, executionProvider: 'cpu', maxQueue: 128 });
     assert.equal(defaultRuntimeOptions({}).intraOpThreads, availableParallelism());
   });
 

@@ -2,11 +2,13 @@
 // the red-team run (issue "Availability under hostile load") that used to stall, starve, 500 or
 // let another site spend the server's CPU.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { deflateSync, crc32 } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { segment } from '../../src/pipeline.js';
 import { createInferencePool } from '../../src/runtime/worker-pool.js';
 import { loadServerConfig } from '../../src/server/config.js';
 import { metricsAddress } from '../../src/server/plugins/metrics.js';
@@ -198,6 +200,73 @@ describe('admission before the body is read', () => {
       // Slots are given back: the next request is admitted again.
       const again = await fetch(`http://127.0.0.1:${port}/api/v1/segment`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
       assert.equal(again.status, 200);
+    } finally {
+      await app.close();
+      await models.close();
+    }
+  });
+});
+
+describe('admission by expected time', () => {
+  it('admits only the requests a slow model can serve within half their deadline; none of them times out', async () => {
+    // The count alone (1 + 64) would admit all 16 requests below, and the late ones would time out.
+    const pool = createInferencePool({ workers: 1, intraOpThreads: 1, maxQueue: 64 });
+    const models = await loadTestModels({ slow: slowModelBytes(1000) }, pool);
+    const png = await photo('png');
+    // One inference first, so the pool has measured the model; then a deadline whose first half
+    // holds about six of them.
+    await segment(png, models.models[0]!);
+    const perImageMs = pool.stats().averageTaskMs;
+    const app = await testApp(models, { config: testConfig({ perRequestDeadlineMs: Math.ceil(perImageMs * 12) }) });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (app.server.address() as { port: number }).port;
+      const send = () => fetch(`http://127.0.0.1:${port}/api/v1/segment`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+      await (await send()).arrayBuffer(); // starts the app's pixel threads, which the deadline would otherwise include
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          send().then(async (response) => ({
+            status: response.status,
+            body: (await response.json()) as { code?: string; detail?: string },
+          })),
+        ),
+      );
+      const served = answers.filter((answer) => answer.status === 200);
+      const refused = answers.filter((answer) => answer.status === 503);
+      assert.equal(served.length + refused.length, 16, JSON.stringify(answers));
+      assert.ok(served.length >= 1 && refused.length >= 1, JSON.stringify(answers));
+      for (const { body } of refused) assert.equal(body.code, 'QUEUE_FULL');
+    } finally {
+      await app.close();
+      await models.close();
+    }
+  });
+});
+
+describe('admission by body bytes', () => {
+  it('refuses a request whose declared body would exceed the bodies in flight, and admits again once they are gone', async () => {
+    const models = await loadTestModels({ oracle: oracleModelBytes() });
+    const app = await testApp(models, { config: testConfig({ maxUploadBytes: 2_000_000, maxBodyBytesInFlight: 3_000_000 }) });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (app.server.address() as { port: number }).port;
+      const head = 'POST /api/v1/segment HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 2000000\r\n\r\n';
+      // Admitted with 2 MB promised; its body never comes while the test runs. The server admits
+      // it in its 'request' listener, which runs before the test's own.
+      const admitted = once(app.server, 'request');
+      const holder = connect(port, '127.0.0.1');
+      holder.on('error', () => undefined);
+      const holderClosed = once(holder, 'close');
+      holder.write(head);
+      await admitted;
+      // 2 + 2 MB > 3 MB: refused from the headers (and, with over 1 MiB unread, the connection closed).
+      const { response } = await rawRequest(port, head, { body: 'none' });
+      assert.equal(statusOf(response), 503, response);
+      assert.equal(jsonBodyOf(response).code, 'QUEUE_FULL');
+      holder.destroy();
+      await holderClosed;
+      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/segment`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await photo('png') });
+      assert.equal(answer.status, 200, 'the bytes are given back when the connection goes');
     } finally {
       await app.close();
       await models.close();

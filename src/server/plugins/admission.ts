@@ -2,9 +2,18 @@
 // its headers arrive, before its body is read or its image decoded. Refusing costs nothing, so
 // overload cannot spend the main thread and the decoder on requests that would be refused later
 // (measured before: at 64 clients, 47 % of main-thread time went to preprocessing requests that
-// then got 503). Capacity = inference workers + queue, so whatever is admitted fits the queue.
-import type { FastifyPluginAsync } from 'fastify';
+// then got 503).
+//
+// Three limits, each checked from the headers alone:
+//  - count: inference workers + queue (MASKSERVE_MAX_QUEUE), so whatever is admitted fits the queue;
+//  - time: the inference ahead of the request, at the measured average per image, must end within
+//    half its deadline. A queue is as deep as the model is fast: a fast model queues many requests
+//    (and spares clients a refusal loop), a slow one few (no admitted request is bound to time out);
+//  - memory: request bodies in flight (declared Content-Length; the upload limit when unknown or
+//    when the body is a URL to fetch) stay within MASKSERVE_MAX_BODY_BYTES_IN_FLIGHT.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { MaskserveError } from '../../errors.js';
+import { formatBytes } from '../../format-bytes.js';
 import type { ServerContext } from '../context.js';
 import { appWide } from './shared.js';
 
@@ -15,29 +24,78 @@ declare module 'fastify' {
   }
 }
 
+export interface AdmissionLimits {
+  /** Requests admitted at once, at most. */
+  readonly capacity: number;
+  /** Inference workers: admitted requests ahead of a new one are served this many at a time. */
+  readonly workers: number;
+  /** The inference ahead of an admitted request, plus its own, is expected to end within this (ms). */
+  readonly maxExpectedMs: number;
+  /** Request bodies in flight, in bytes. */
+  readonly bodyBytes: number;
+}
+
 export class Admission {
   private admitted = 0;
+  private bodyBytesInUse = 0;
 
-  constructor(readonly capacity: number) {}
+  /** `averageTaskMs`: the inference pool's moving average time per image. */
+  constructor(
+    readonly limits: AdmissionLimits,
+    private readonly averageTaskMs: () => number,
+  ) {}
 
-  tryAdmit(): boolean {
-    if (this.admitted >= this.capacity) return false;
+  /** Admits a request whose body holds `bodyBytes`: the release function, or why it is refused. */
+  tryAdmit(bodyBytes: number): (() => void) | MaskserveError {
+    const { capacity, workers, maxExpectedMs, bodyBytes: bodyLimit } = this.limits;
+    const expectedMs = (Math.floor(this.admitted / workers) + 1) * this.averageTaskMs();
+    const retryAfter = Math.max(1, Math.ceil((this.averageTaskMs() * (this.admitted + 1)) / workers / 1000));
+    if (this.admitted >= capacity) {
+      return refusal(`The server is at capacity (${capacity} requests in progress); retry in ${retryAfter} s`, retryAfter);
+    }
+    // A free worker always takes the request, however slow the model.
+    if (this.admitted >= workers && expectedMs > maxExpectedMs) {
+      return refusal(
+        `The server is busy: the ${this.admitted} requests ahead of this one need about ${(expectedMs / 1000).toFixed(1)} s, more than half the request deadline; retry in ${retryAfter} s`,
+        retryAfter,
+      );
+    }
+    if (this.admitted > 0 && this.bodyBytesInUse + bodyBytes > bodyLimit) {
+      return refusal(`The server is busy: request bodies in progress already hold ${formatBytes(this.bodyBytesInUse)} of ${formatBytes(bodyLimit)}; retry in ${retryAfter} s`, retryAfter);
+    }
     this.admitted += 1;
-    return true;
+    this.bodyBytesInUse += bodyBytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.admitted -= 1;
+      this.bodyBytesInUse -= bodyBytes;
+    };
   }
+}
 
-  release(): void {
-    this.admitted -= 1;
-  }
+function refusal(message: string, retryAfter: number): MaskserveError {
+  return new MaskserveError('QUEUE_FULL', message, { retryAfter });
+}
+
+/**
+ * What a request's body may hold: its declared length, or the upload limit when it has none
+ * (chunked) or is JSON (a URL whose image is fetched and held like an upload).
+ */
+export function bodyBytesOf(request: FastifyRequest, maxUploadBytes: number): number {
+  const declared = Number(request.headers['content-length']);
+  const isJson = /^application\/json\b/i.test(request.headers['content-type'] ?? '');
+  if (isJson || !Number.isSafeInteger(declared) || declared < 0) return maxUploadBytes;
+  return Math.min(declared, maxUploadBytes);
 }
 
 export const admissionPlugin: FastifyPluginAsync<{ context: ServerContext }> = appWide(async (app, { context }) => {
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.admission !== true) return;
-    if (!context.admission.tryAdmit()) {
-      throw new MaskserveError('QUEUE_FULL', `The server is at capacity (${context.admission.capacity} requests in progress); retry shortly`);
-    }
+    const admitted = context.admission.tryAdmit(bodyBytesOf(request, context.config.maxUploadBytes));
+    if (admitted instanceof MaskserveError) throw admitted;
     // 'close' fires once the answer is sent or the connection is gone, whichever comes first.
-    reply.raw.once('close', () => context.admission.release());
+    reply.raw.once('close', admitted);
   });
 }, 'maskserve-admission');

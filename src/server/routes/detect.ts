@@ -34,7 +34,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       const format = detectImageFormat(request.headers.accept);
       const bytes = await fetchUrl(url, limits);
       const result = await runSegment(context, reply, bytes, model, options.segment, checkFitsFormat(format));
-      return sendSegmentation(reply, result, format, options);
+      return sendSegmentation(context.pixels, reply, result, format, options);
     },
   );
 
@@ -51,7 +51,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       const model = pickModel(context, options);
       const format = detectImageFormat(request.headers.accept);
       const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
-      return sendSegmentation(reply, result, format, options);
+      return sendSegmentation(context.pixels, reply, result, format, options);
     },
   );
 };

@@ -68,7 +68,7 @@ export const segmentRoutes: FastifyPluginAsync<{ context: ServerContext }> = asy
       const model = pickModel(context, options);
       const format = apiFormat(options.format, request.headers.accept);
       const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
-      return sendSegmentation(reply, result, format, options);
+      return sendSegmentation(context.pixels, reply, result, format, options);
     },
   );
 };
