@@ -89,7 +89,7 @@ export async function segment(
   checkOptionsFitModel(model, options);
   const pixels = extras.pixels ?? IN_THREAD;
   const t0 = performance.now();
-  const decoded = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal });
+  const decoded = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal, decodePixels: pixels.decodePixels });
   extras.checkImage?.(decoded);
   const t1 = performance.now();
   const prepared = await pixels.preprocess(model, decoded);

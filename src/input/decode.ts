@@ -29,7 +29,21 @@ export interface DecodeOptions {
   timeoutMs?: number;
   /** Called with the header's size before any pixel is decoded (the server reserves memory here). */
   reserve?: (width: number, height: number, signal: AbortSignal | undefined) => Promise<void>;
+  /**
+   * Decodes the pixels once the header has passed (the server's pixel pool, so the decoded buffer
+   * is made, and copied out of libvips' memory, in a worker thread); decodePixels here by default.
+   */
+  decodePixels?: PixelDecoder;
 }
+
+export interface DecodedPixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Decodes `bytes` (already sniffed as `format` and checked from the header) to RGB pixels. */
+export type PixelDecoder = (bytes: Uint8Array, format: ImageFormat, maxPixels: number, timeoutMs: number | undefined) => Promise<DecodedPixels>;
 
 /** What decodeImage needs of a scheduler (BoundedScheduler fits). */
 export interface TaskSlots {
@@ -61,6 +75,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const maxPixels = resolveMaxPixels(options.maxPixels);
   if (bytes.length === 0) throw emptyInput();
 
+  // Kept now: options.decodePixels may move the bytes to another thread.
+  const byteLength = bytes.length;
   const content = sniffContent(bytes);
   if (content.format === undefined) throw unsupportedFormat(content.detected);
   const format = content.format;
@@ -69,13 +85,23 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   checkDimensions(header, maxPixels, options);
   await options.reserve?.(header.width, header.height, options.signal);
 
-  const decode = () => decodePixels(bytes, format, maxPixels, options);
+  const decodePixelsOf = options.decodePixels ?? decodePixels;
+  const decode = async (): Promise<DecodedPixels> => {
+    throwIfAborted(options.signal, DECODE_DEADLINE);
+    try {
+      return await decodePixelsOf(bytes, format, maxPixels, options.timeoutMs);
+    } catch (error) {
+      // libvips stopped at the deadline: say so rather than how it stopped.
+      throwIfAborted(options.signal, DECODE_DEADLINE);
+      throw error;
+    }
+  };
   const { data, width, height } = await (options.slots ? options.slots.submit(decode, { signal: options.signal }) : decode());
   return Object.freeze({
     data,
     width,
     height,
-    source: Object.freeze({ format, orientation: header.orientation, bytes: bytes.length }),
+    source: Object.freeze({ format, orientation: header.orientation, bytes: byteLength }),
   });
 }
 
@@ -124,13 +150,7 @@ async function readHeader(bytes: Uint8Array, format: ImageFormat, maxPixels: num
   return { width, height, orientation };
 }
 
-async function decodePixels(
-  bytes: Uint8Array,
-  format: ImageFormat,
-  maxPixels: number,
-  { signal, timeoutMs }: DecodeOptions,
-): Promise<{ data: Uint8Array; width: number; height: number }> {
-  throwIfAborted(signal, DECODE_DEADLINE);
+export async function decodePixels(bytes: Uint8Array, format: ImageFormat, maxPixels: number, timeoutMs: number | undefined): Promise<DecodedPixels> {
   let output: { data: Buffer; info: OutputInfo };
   try {
     // One pipeline: orient, flatten alpha on white, convert any colour space (grey, palette,
@@ -144,7 +164,6 @@ async function decodePixels(
       .timeout({ seconds: timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs / 1000)) })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throwIfAborted(signal, DECODE_DEADLINE);
     throw fromSharpError(error, format, maxPixels);
   }
   const { data, info } = output;

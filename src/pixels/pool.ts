@@ -9,7 +9,8 @@ import { isImageFormat, type OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
 import type { LoadedModel, SegmentOutput } from '../pipeline.js';
 import { instanceViews, runMoving, tensorViews, wholeBuffersOf } from '../runtime/transfer.js';
-import type { Instances, Outputs, RawImage } from '../types.js';
+import type { DecodedPixels } from '../input/decode.js';
+import type { ImageFormat, Instances, Outputs, RawImage } from '../types.js';
 import type { PixelWork, Prepared, Timed } from './work.js';
 import type { ModelDescriptor, TaskFailure } from './worker-tasks.js';
 
@@ -51,6 +52,9 @@ export function createPixelPool(threads: number): PixelPool {
 
   return Object.freeze({
     threads,
+    async decodePixels(bytes: Uint8Array, format: ImageFormat, maxPixels: number, timeoutMs: number | undefined): Promise<DecodedPixels> {
+      return (await run<DecodedPixels>('decode', { bytes, format, maxPixels, timeoutMs }, [bytes])).value;
+    },
     preprocess: (model: LoadedModel, image: RawImage) => run<Prepared>('preprocess', { model: descriptorOf(model), image }, [image.data]),
     postprocess: (model: LoadedModel, outputs: Outputs, meta: unknown, options: SegmentOptions) =>
       run<Instances>('postprocess', { model: descriptorOf(model), outputs, meta, options }, tensorViews(outputs)),

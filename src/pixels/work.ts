@@ -1,7 +1,9 @@
-// The per-pixel stages of a segmentation: preprocessing (resize, normalise), postprocessing
-// (mask pasting, thresholds) and encoding the answer (RLE, polygons, PNG/JPEG/WebP). They are
-// CPU-bound loops over every pixel, so the server runs them in worker threads (pool.ts), never on
-// its event loop; the CLI runs them in its own thread (IN_THREAD).
+// The per-pixel stages of a segmentation: decoding the pixels (once the header has passed its
+// checks), preprocessing (resize, normalise), postprocessing (mask pasting, thresholds) and
+// encoding the answer (RLE, polygons, PNG/JPEG/WebP). They are CPU-bound loops over every pixel
+// (or, for decoding, a copy of every pixel out of libvips' memory), so the server runs them in
+// worker threads (pool.ts), never on its event loop; the CLI runs them in its own thread (IN_THREAD).
+import { decodePixels, type PixelDecoder } from '../input/decode.js';
 import type { EncodeOptions } from '../output/encode.js';
 import type { OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
@@ -24,6 +26,8 @@ export interface Prepared {
 }
 
 export interface PixelWork {
+  /** Takes ownership of `bytes` (they may be moved to another thread). */
+  readonly decodePixels: PixelDecoder;
   /** Takes ownership of `image` (its pixels may be moved to another thread); use Prepared.image afterwards. */
   preprocess(model: LoadedModel, image: RawImage): Promise<Timed<Prepared>>;
   /** Takes ownership of `outputs`. */
@@ -34,6 +38,7 @@ export interface PixelWork {
 
 /** The stages run in the calling thread (the CLI, where nothing else waits on the event loop). */
 export const IN_THREAD: PixelWork = Object.freeze({
+  decodePixels,
   preprocess: async (model: LoadedModel, image: RawImage) => preprocessTask(model.adapter, image),
   postprocess: async (model: LoadedModel, outputs: Outputs, meta: unknown, options: SegmentOptions) =>
     postprocessTask(model.adapter, outputs, meta, options),

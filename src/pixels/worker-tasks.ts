@@ -10,7 +10,9 @@ import type { OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
 import type { SegmentOutput } from '../pipeline.js';
 import { instanceViews, tensorViews, transferring, wholeBuffersOf, type Transferring } from '../runtime/transfer.js';
-import type { GraphInfo, Instances, ModelCard, Outputs, RawImage } from '../types.js';
+import { performance } from 'node:perf_hooks';
+import { decodePixels, type DecodedPixels } from '../input/decode.js';
+import type { GraphInfo, ImageFormat, Instances, ModelCard, Outputs, RawImage } from '../types.js';
 import { encodeTask, postprocessTask, preprocessTask } from './tasks.js';
 import type { Prepared, Timed } from './work.js';
 
@@ -49,6 +51,18 @@ async function answer<T>(work: () => Timed<T> | Promise<Timed<T>>, buffersOf: (v
     if (!isMaskserveError(error)) throw error;
     return { failure: { code: error.code, message: error.message, details: { ...error.details } } };
   }
+}
+
+export function decode(task: { bytes: Uint8Array; format: ImageFormat; maxPixels: number; timeoutMs: number | undefined }): Promise<TaskAnswer<DecodedPixels>> {
+  return answer(
+    async () => {
+      const started = performance.now();
+      const value = await decodePixels(task.bytes, task.format, task.maxPixels, task.timeoutMs);
+      return { value, ms: performance.now() - started };
+    },
+    // libvips' buffer is external memory: "transferring" it copies it, here, off the event loop.
+    (pixels) => [pixels.data],
+  );
 }
 
 export function preprocess(task: { model: ModelDescriptor; image: RawImage }): Promise<TaskAnswer<Prepared>> {
