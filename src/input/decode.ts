@@ -75,8 +75,6 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const maxPixels = resolveMaxPixels(options.maxPixels);
   if (bytes.length === 0) throw emptyInput();
 
-  // Kept now: options.decodePixels may move the bytes to another thread.
-  const byteLength = bytes.length;
   const content = sniffContent(bytes);
   if (content.format === undefined) throw unsupportedFormat(content.detected);
   const format = content.format;
@@ -101,7 +99,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     data,
     width,
     height,
-    source: Object.freeze({ format, orientation: header.orientation, bytes: byteLength }),
+    source: Object.freeze({ format, orientation: header.orientation, bytes: bytes.length }),
   });
 }
 

@@ -26,7 +26,6 @@ export interface Prepared {
 }
 
 export interface PixelWork {
-  /** Takes ownership of `bytes` (they may be moved to another thread). */
   readonly decodePixels: PixelDecoder;
   /** Takes ownership of `image` (its pixels may be moved to another thread); use Prepared.image afterwards. */
   preprocess(model: LoadedModel, image: RawImage): Promise<Timed<Prepared>>;
