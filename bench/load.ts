@@ -102,7 +102,9 @@ async function scaledTo(megapixels: number, image: Uint8Array): Promise<Buffer> 
 
 /** `clients` loops posting back to back for `duration` s, plus a /healthz probe every 100 ms. */
 async function runLevel(url: string, clients: number, duration: number): Promise<Omit<LevelResult, 'rssMb' | 'peakRssMb'>> {
-  const dispatcher = new Agent({ connections: clients + 1, pipelining: 1 });
+  const dispatcher = new Agent({ connections: clients, pipelining: 1 });
+  // The probe has its own connection, as a kubelet's would: it never waits for a client's.
+  const probeDispatcher = new Agent({ connections: 1, pipelining: 1 });
   const okTimes: number[] = [];
   const refusedTimes: number[] = [];
   const healthTimes: number[] = [];
@@ -132,7 +134,7 @@ async function runLevel(url: string, clients: number, duration: number): Promise
   const probe = async (): Promise<void> => {
     while (performance.now() < endAt) {
       const t0 = performance.now();
-      const response = await request(`${url}/healthz`, { dispatcher });
+      const response = await request(`${url}/healthz`, { dispatcher: probeDispatcher });
       await response.body.arrayBuffer();
       healthTimes.push(performance.now() - t0);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -141,7 +143,7 @@ async function runLevel(url: string, clients: number, duration: number): Promise
   await Promise.all([...Array.from({ length: clients }, client), probe()]);
   const elapsed = (performance.now() - startedAt) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  await dispatcher.close();
+  await Promise.all([dispatcher.close(), probeDispatcher.close()]);
   return {
     clients,
     okPerSecond: okTimes.length / elapsed,

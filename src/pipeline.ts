@@ -7,7 +7,7 @@ import type { FamilyAdapter } from './adapters/adapter.js';
 import { classFilter } from './adapters/instances.js';
 import { createAdapter } from './adapters/registry.js';
 import { throwIfAborted } from './errors.js';
-import { decodeImage, type DecodeOptions } from './input/decode.js';
+import { checkImageHeader, inDecodeSlot, type DecodeOptions } from './input/decode.js';
 import { readModelCard } from './models/model-card.js';
 import { readGraphInfo } from './models/onnx-graph-info.js';
 import { resolveModelSpec, type ResolvedModel } from './models/resolve.js';
@@ -16,7 +16,7 @@ import type { Spelling } from './options/table.js';
 import { IN_THREAD, type PixelWork } from './pixels/work.js';
 import type { ModelSession } from './runtime/runtime.js';
 import type { InferencePool } from './runtime/worker-pool.js';
-import type { ModelCard, ModelRef, RawImage, SegmentResult, Timings } from './types.js';
+import type { ModelCard, ModelRef, RawImage, SegmentResult, Size, Timings } from './types.js';
 
 export interface LoadedModel {
   readonly ref: ModelRef;
@@ -69,14 +69,20 @@ const INFERENCE_DEADLINE = 'The request deadline passed before inference finishe
 
 export interface SegmentExtras {
   readonly decode?: DecodeOptions;
-  /** Checks the decoded image before inference (e.g. that the requested output format can hold it). */
-  readonly checkImage?: (image: RawImage) => void;
+  /** Checks the image's size from its header, before decoding (e.g. that the requested output format can hold it). */
+  readonly checkImage?: (size: Size) => void;
+  /**
+   * Whether the result's `image` keeps its pixels (default true). The server asks for them only
+   * for an annotated image: otherwise they stay in the pixel pool and are never copied.
+   */
+  readonly keepPixels?: boolean;
   /** Aborts a task still waiting in the inference queue (per-request deadline, client gone). */
   readonly signal?: AbortSignal;
   /** Where preprocessing and postprocessing run; the calling thread unless given. */
   readonly pixels?: PixelWork;
 }
 
+/** `image.data` is empty when the caller asked for no pixels (SegmentExtras.keepPixels). */
 export type SegmentOutput = SegmentResult & { readonly image: RawImage };
 
 /** bytes | RawImage -> Instances in original-image coordinates, with per-stage timings. */
@@ -89,10 +95,12 @@ export async function segment(
   checkOptionsFitModel(model, options);
   const pixels = extras.pixels ?? IN_THREAD;
   const t0 = performance.now();
-  const decoded = isRawImage(input) ? input : await decodeImage(input, { ...extras.decode, signal: extras.signal, decodePixels: pixels.decodePixels });
-  extras.checkImage?.(decoded);
+  const source = isRawImage(input) ? input : await checkImageHeader(input, { ...extras.decode, signal: extras.signal });
+  extras.checkImage?.(source);
   const t1 = performance.now();
-  const prepared = await pixels.preprocess(model, decoded);
+  const prepare = () => pixels.preprocess(model, source, extras.keepPixels ?? true);
+  // Decoding happens inside preprocess (in the pixel pool): it takes a decode slot.
+  const prepared = isRawImage(input) ? await prepare() : await inDecodeSlot({ slots: extras.decode?.slots, signal: extras.signal }, prepare);
   const { feeds, meta, image } = prepared.value;
   throwIfAborted(extras.signal, INFERENCE_DEADLINE);
   const t2 = performance.now();
@@ -108,7 +116,7 @@ export async function segment(
   // Stage times are work done (a stage in the pixel pool may first wait for a thread); the total
   // is the wall clock from the first byte decoded to the instances, waits included.
   const timings: Timings = {
-    decodeMs: t1 - t0,
+    decodeMs: t1 - t0 + prepared.value.decodeMs,
     preprocessMs: prepared.ms,
     inferenceMs: t3 - t2,
     postprocessMs: postprocessed.ms,

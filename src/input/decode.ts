@@ -29,21 +29,22 @@ export interface DecodeOptions {
   timeoutMs?: number;
   /** Called with the header's size before any pixel is decoded (the server reserves memory here). */
   reserve?: (width: number, height: number, signal: AbortSignal | undefined) => Promise<void>;
-  /**
-   * Decodes the pixels once the header has passed (the server's pixel pool, so the decoded buffer
-   * is made, and copied out of libvips' memory, in a worker thread); decodePixels here by default.
-   */
-  decodePixels?: PixelDecoder;
 }
 
-export interface DecodedPixels {
-  readonly data: Uint8Array;
+/**
+ * An image whose header has passed every check (and whose memory is reserved), not yet decoded:
+ * plain data, so it can be decoded in another thread (the server's pixel pool) by decodeChecked.
+ */
+export interface CheckedImage {
+  readonly bytes: Uint8Array;
+  readonly format: ImageFormat;
   readonly width: number;
   readonly height: number;
+  readonly orientation: number;
+  readonly maxPixels: number;
+  /** libvips stops decoding after this many ms (rounded up to whole seconds). */
+  readonly timeoutMs: number | undefined;
 }
-
-/** Decodes `bytes` (already sniffed as `format` and checked from the header) to RGB pixels. */
-export type PixelDecoder = (bytes: Uint8Array, format: ImageFormat, maxPixels: number, timeoutMs: number | undefined) => Promise<DecodedPixels>;
 
 /** What decodeImage needs of a scheduler (BoundedScheduler fits). */
 export interface TaskSlots {
@@ -71,6 +72,15 @@ interface Header {
  * alpha flattened onto white: the frame a viewer would display. Animations give their first frame.
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
+  const checked = await checkImageHeader(bytes, options);
+  return inDecodeSlot(options, () => decodeChecked(checked));
+}
+
+/**
+ * Everything before the pixels: sniff the content (allowlist), read the header, enforce the pixel,
+ * side and aspect-ratio limits, reserve memory. Nothing big is allocated yet.
+ */
+export async function checkImageHeader(bytes: Uint8Array, options: DecodeOptions = {}): Promise<CheckedImage> {
   if (!(bytes instanceof Uint8Array)) throw invalidParameter('a Uint8Array', 'bytes', bytes);
   const maxPixels = resolveMaxPixels(options.maxPixels);
   if (bytes.length === 0) throw emptyInput();
@@ -82,24 +92,34 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const header = await readHeader(bytes, format, maxPixels);
   checkDimensions(header, maxPixels, options);
   await options.reserve?.(header.width, header.height, options.signal);
+  return { bytes, format, ...header, maxPixels, timeoutMs: options.timeoutMs };
+}
 
-  const decodePixelsOf = options.decodePixels ?? decodePixels;
-  const decode = async (): Promise<DecodedPixels> => {
+/**
+ * Runs a decode when a slot is free (options.slots), checking the deadline before and after: a
+ * decode that libvips stopped at the deadline is reported as the deadline, not as how it stopped.
+ */
+export async function inDecodeSlot<T>(options: Pick<DecodeOptions, 'slots' | 'signal'>, decode: () => Promise<T>): Promise<T> {
+  const run = async (): Promise<T> => {
     throwIfAborted(options.signal, DECODE_DEADLINE);
     try {
-      return await decodePixelsOf(bytes, format, maxPixels, options.timeoutMs);
+      return await decode();
     } catch (error) {
-      // libvips stopped at the deadline: say so rather than how it stopped.
       throwIfAborted(options.signal, DECODE_DEADLINE);
       throw error;
     }
   };
-  const { data, width, height } = await (options.slots ? options.slots.submit(decode, { signal: options.signal }) : decode());
+  return options.slots ? options.slots.submit(run, { signal: options.signal }) : run();
+}
+
+/** The pixels of an image that has passed checkImage. */
+export async function decodeChecked(image: CheckedImage): Promise<RawImage> {
+  const { data, width, height } = await decodePixels(image.bytes, image.format, image.maxPixels, image.timeoutMs);
   return Object.freeze({
     data,
     width,
     height,
-    source: Object.freeze({ format, orientation: header.orientation, bytes: bytes.length }),
+    source: Object.freeze({ format: image.format, orientation: image.orientation, bytes: image.bytes.length }),
   });
 }
 
@@ -148,7 +168,12 @@ async function readHeader(bytes: Uint8Array, format: ImageFormat, maxPixels: num
   return { width, height, orientation };
 }
 
-export async function decodePixels(bytes: Uint8Array, format: ImageFormat, maxPixels: number, timeoutMs: number | undefined): Promise<DecodedPixels> {
+async function decodePixels(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  maxPixels: number,
+  timeoutMs: number | undefined,
+): Promise<{ data: Uint8Array; width: number; height: number }> {
   let output: { data: Buffer; info: OutputInfo };
   try {
     // One pipeline: orient, flatten alpha on white, convert any colour space (grey, palette,

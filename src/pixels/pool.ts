@@ -9,8 +9,9 @@ import { isImageFormat, type OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
 import type { LoadedModel, SegmentOutput } from '../pipeline.js';
 import { instanceViews, runMoving, tensorViews, wholeBuffersOf } from '../runtime/transfer.js';
-import type { DecodedPixels } from '../input/decode.js';
-import type { ImageFormat, Instances, Outputs, RawImage } from '../types.js';
+import type { CheckedImage } from '../input/decode.js';
+import type { Instances, Outputs, RawImage } from '../types.js';
+import { isCheckedImage } from './tasks.js';
 import type { PixelWork, Prepared, Timed } from './work.js';
 import type { ModelDescriptor, TaskFailure } from './worker-tasks.js';
 
@@ -52,11 +53,9 @@ export function createPixelPool(threads: number): PixelPool {
 
   return Object.freeze({
     threads,
-    async decodePixels(bytes: Uint8Array, format: ImageFormat, maxPixels: number, timeoutMs: number | undefined): Promise<DecodedPixels> {
-      // The compressed bytes are copied, not moved: the caller keeps them (a tenth of the pixels' size, or less).
-      return (await run<DecodedPixels>('decode', { bytes, format, maxPixels, timeoutMs }, [])).value;
-    },
-    preprocess: (model: LoadedModel, image: RawImage) => run<Prepared>('preprocess', { model: descriptorOf(model), image }, [image.data]),
+    // A checked image's compressed bytes are copied, not moved: the caller keeps them.
+    preprocess: (model: LoadedModel, source: RawImage | CheckedImage, keepPixels: boolean) =>
+      run<Prepared>('preprocess', { model: descriptorOf(model), source, keepPixels }, isCheckedImage(source) ? [] : [source.data]),
     postprocess: (model: LoadedModel, outputs: Outputs, meta: unknown, options: SegmentOptions) =>
       run<Instances>('postprocess', { model: descriptorOf(model), outputs, meta, options }, tensorViews(outputs)),
     async encode(format: OutputFormat, result: SegmentOutput, options: EncodeOptions): Promise<Timed<Buffer>> {

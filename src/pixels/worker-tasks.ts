@@ -10,9 +10,8 @@ import type { OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
 import type { SegmentOutput } from '../pipeline.js';
 import { instanceViews, tensorViews, transferring, wholeBuffersOf, type Transferring } from '../runtime/transfer.js';
-import { performance } from 'node:perf_hooks';
-import { decodePixels, type DecodedPixels } from '../input/decode.js';
-import type { GraphInfo, ImageFormat, Instances, ModelCard, Outputs, RawImage } from '../types.js';
+import type { CheckedImage } from '../input/decode.js';
+import type { GraphInfo, Instances, ModelCard, Outputs, RawImage } from '../types.js';
 import { encodeTask, postprocessTask, preprocessTask } from './tasks.js';
 import type { Prepared, Timed } from './work.js';
 
@@ -53,21 +52,11 @@ async function answer<T>(work: () => Timed<T> | Promise<Timed<T>>, buffersOf: (v
   }
 }
 
-export function decode(task: { bytes: Uint8Array; format: ImageFormat; maxPixels: number; timeoutMs: number | undefined }): Promise<TaskAnswer<DecodedPixels>> {
+export function preprocess(task: { model: ModelDescriptor; source: RawImage | CheckedImage; keepPixels: boolean }): Promise<TaskAnswer<Prepared>> {
   return answer(
-    async () => {
-      const started = performance.now();
-      const value = await decodePixels(task.bytes, task.format, task.maxPixels, task.timeoutMs);
-      return { value, ms: performance.now() - started };
-    },
-    // libvips' buffer is external memory: "transferring" it copies it, here, off the event loop.
-    (pixels) => [pixels.data],
-  );
-}
-
-export function preprocess(task: { model: ModelDescriptor; image: RawImage }): Promise<TaskAnswer<Prepared>> {
-  return answer(
-    () => preprocessTask(adapterOf(task.model), task.image),
+    () => preprocessTask(adapterOf(task.model), task.source, task.keepPixels),
+    // Kept pixels just decoded here are libvips' external memory: "transferring" them copies them,
+    // in this thread, off the event loop.
     ({ feeds, image }) => [...tensorViews(feeds), image.data],
   );
 }

@@ -6,4 +6,4 @@ import { register } from 'tsx/esm/api';
 register();
 const tasks = await import('./worker-tasks.ts');
 
-export const { decode, preprocess, postprocess, encode } = tasks;
+export const { preprocess, postprocess, encode } = tasks;

@@ -5,8 +5,9 @@ import type { FastifyReply } from 'fastify';
 import { MaskserveError } from '../errors.js';
 import type { SegmentOptions } from '../options.js';
 import { segment, type LoadedModel, type SegmentOutput } from '../pipeline.js';
-import type { RawImage } from '../types.js';
+import { isImageFormat, type OutputFormat } from '../output/formats.js';
 import type { ServerContext } from './context.js';
+import { checkFitsFormat } from './representations.js';
 
 /**
  * What one request holds per image pixel until it is answered: the decoded RGB (3 bytes) and the
@@ -14,14 +15,16 @@ import type { ServerContext } from './context.js';
  */
 export const BYTES_PER_PIXEL_IN_FLIGHT = 8;
 
+/** `format`: the answer's format, checked against the image's size before decoding. */
 export async function runSegment(
   context: ServerContext,
   reply: FastifyReply,
   bytes: Uint8Array,
   model: LoadedModel,
   options: SegmentOptions,
-  checkImage?: (image: RawImage) => void,
+  format: OutputFormat,
 ): Promise<SegmentOutput> {
+  const checkImage = checkFitsFormat(format);
   const controller = new AbortController();
   const deadlineMs = context.config.perRequestDeadlineMs;
   const timer = setTimeout(() => {
@@ -47,6 +50,8 @@ export async function runSegment(
     decode: { maxPixels, maxSide: maxImageSide, maxAspectRatio, slots: context.decodeSlots, timeoutMs: deadlineMs, reserve },
     signal: controller.signal,
     pixels: context.pixels,
+    // Only an annotated image needs the decoded pixels back from the pixel pool.
+    keepPixels: isImageFormat(format),
     ...(checkImage ? { checkImage } : {}),
   });
   work.catch(() => undefined); // the race below reports the failure; avoid an unhandled rejection

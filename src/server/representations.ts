@@ -5,15 +5,15 @@ import { MaskserveError } from '../errors.js';
 import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type ImageOutputFormat, type OutputFormat } from '../output/formats.js';
 import type { SegmentOutput } from '../pipeline.js';
 import type { PixelWork } from '../pixels/work.js';
-import type { RawImage, Timings } from '../types.js';
+import type { Size, Timings } from '../types.js';
 import { negotiate } from './negotiate.js';
 import type { RequestOptions } from './request-options.js';
 
 /**
- * Fails an image the requested format cannot hold before inference runs, not after (it used to be
+ * Fails an image the requested format cannot hold from its header, before decoding (it used to be
  * a 500 from the encoder, after a full inference).
  */
-export function checkFitsFormat(format: OutputFormat): ((image: RawImage) => void) | undefined {
+export function checkFitsFormat(format: OutputFormat): ((size: Size) => void) | undefined {
   const spec = OUTPUT_FORMATS[format];
   const maxSide = spec.kind === 'image' && 'maxSide' in spec ? spec.maxSide : undefined;
   if (maxSide === undefined) return undefined;

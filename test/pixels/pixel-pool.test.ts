@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { decodeImage } from '../../src/input/decode.js';
+import { checkImageHeader, decodeImage } from '../../src/input/decode.js';
 import { DEFAULT_OPTIONS } from '../../src/options.js';
 import { createPixelPool, type PixelPool } from '../../src/pixels/pool.js';
 import { IN_THREAD } from '../../src/pixels/work.js';
@@ -43,8 +43,24 @@ describe('pixel pool', () => {
     assert.ok(there.timings.preprocessMs > 0 && there.timings.postprocessMs >= 0);
   });
 
+  test('decodes a checked image in the worker, handing its pixels back only when asked', async () => {
+    const checked = await checkImageHeader(photo);
+    const [here, kept, sizeOnly] = await Promise.all([
+      IN_THREAD.preprocess(model, checked, true),
+      pixels.preprocess(model, checked, true),
+      pixels.preprocess(model, checked, false),
+    ]);
+    assert.deepEqual(kept.value.image, here.value.image);
+    assert.deepEqual(kept.value.feeds, here.value.feeds);
+    assert.deepEqual(sizeOnly.value.feeds, here.value.feeds);
+    assert.equal(sizeOnly.value.image.data.length, 0);
+    assert.deepEqual({ ...sizeOnly.value.image, data: undefined }, { ...here.value.image, data: undefined });
+    assert.ok(kept.value.decodeMs > 0);
+    assert.equal(photo.length > 0, true, 'the caller keeps its bytes');
+  });
+
   test('preprocess gives the same tensors as the calling thread', async () => {
-    const [here, there] = await Promise.all([IN_THREAD.preprocess(model, await decoded()), pixels.preprocess(model, await decoded())]);
+    const [here, there] = await Promise.all([IN_THREAD.preprocess(model, await decoded(), true), pixels.preprocess(model, await decoded(), true)]);
     assert.deepEqual(Object.keys(there.value.feeds), Object.keys(here.value.feeds));
     for (const [name, tensor] of Object.entries(here.value.feeds)) assert.deepEqual(there.value.feeds[name], tensor, name);
     assert.deepEqual(there.value.meta, here.value.meta);
@@ -72,8 +88,8 @@ describe('pixel pool', () => {
 
   test('refuses work once closed', async () => {
     const closing = createPixelPool(1);
-    await closing.preprocess(model, await decoded());
+    await closing.preprocess(model, await decoded(), false);
     await closing.close();
-    await assert.rejects(closing.preprocess(model, await decoded()), { code: 'SHUTTING_DOWN' });
+    await assert.rejects(closing.preprocess(model, await decoded(), false), { code: 'SHUTTING_DOWN' });
   });
 });

@@ -6,7 +6,7 @@ import { pickModel, type ServerContext } from '../context.js';
 import { fetchUrl, readImageRequest } from '../image-input.js';
 import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
-import { checkFitsFormat, detectImageFormat, sendSegmentation } from '../representations.js';
+import { detectImageFormat, sendSegmentation } from '../representations.js';
 import { parseRequestOptions } from '../request-options.js';
 import { validateOnly } from '../documented-options.js';
 import { BinaryImage, DetectQuery, DetectUrlQuery } from '../schemas.js';
@@ -33,7 +33,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       const model = pickModel(context, options);
       const format = detectImageFormat(request.headers.accept);
       const bytes = await fetchUrl(url, limits);
-      const result = await runSegment(context, reply, bytes, model, options.segment, checkFitsFormat(format));
+      const result = await runSegment(context, reply, bytes, model, options.segment, format);
       return sendSegmentation(context.pixels, reply, result, format, options);
     },
   );
@@ -50,7 +50,7 @@ export const detectRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       const options = parseRequestOptions(input.fields);
       const model = pickModel(context, options);
       const format = detectImageFormat(request.headers.accept);
-      const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
+      const result = await runSegment(context, reply, await input.bytes(), model, options.segment, format);
       return sendSegmentation(context.pixels, reply, result, format, options);
     },
   );

@@ -6,7 +6,7 @@ import { validateOnly } from '../documented-options.js';
 import { readImageRequest } from '../image-input.js';
 import { runSegment } from '../inference.js';
 import { keepConnectionWhileWorking } from '../plugins/working-connection.js';
-import { apiFormat, checkFitsFormat, sendSegmentation } from '../representations.js';
+import { apiFormat, sendSegmentation } from '../representations.js';
 import { parseRequestOptions } from '../request-options.js';
 import { BinaryImage, Problem, ResultJson, SegmentJsonBody, SegmentJsonUrl, SegmentQuery } from '../schemas.js';
 
@@ -67,7 +67,7 @@ export const segmentRoutes: FastifyPluginAsync<{ context: ServerContext }> = asy
       const options = parseRequestOptions({ ...request.query, ...input.fields });
       const model = pickModel(context, options);
       const format = apiFormat(options.format, request.headers.accept);
-      const result = await runSegment(context, reply, await input.bytes(), model, options.segment, checkFitsFormat(format));
+      const result = await runSegment(context, reply, await input.bytes(), model, options.segment, format);
       return sendSegmentation(context.pixels, reply, result, format, options);
     },
   );
