@@ -57,7 +57,8 @@ export function toProblem(error: unknown, context: ProblemContext): MappedProble
   // Server-side failures expose no detail fields at all: they may describe internals.
   const exposed: Record<string, unknown> = status >= 500 ? {} : { ...extensions };
   if (RETRYABLE.has(code)) {
-    const retryAfter = retryAfterOf(error, extensions) ?? context.retryAfterSeconds;
+    // The server's estimate, never below the configured minimum (MASKSERVE_RETRY_AFTER_S).
+    const retryAfter = Math.max(context.retryAfterSeconds, retryAfterOf(error, extensions) ?? 0);
     headers['retry-after'] = String(retryAfter);
     exposed.retryAfter = retryAfter;
   }

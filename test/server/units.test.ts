@@ -71,6 +71,13 @@ describe('toProblem', () => {
     assert.equal(serverFault, false);
   });
 
+  it("takes the server's Retry-After estimate, never below the configured minimum", () => {
+    const later = toProblem(new MaskserveError('QUEUE_FULL', 'busy', { retryAfter: 5 }), context);
+    assert.equal(later.headers['retry-after'], '5');
+    const sooner = toProblem(new MaskserveError('QUEUE_FULL', 'busy', { retryAfter: 1 }), context);
+    assert.equal(sooner.headers['retry-after'], '2');
+  });
+
   it('never leaks an unexpected error', () => {
     const error = new TypeError('Cannot read properties of undefined (reading "secret") at /srv/app.js:1');
     const { problem, serverFault } = toProblem(error, context);
