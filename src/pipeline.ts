@@ -78,7 +78,7 @@ export interface SegmentExtras {
   readonly keepPixels?: boolean;
   /** Aborts a task still waiting in the inference queue (per-request deadline, client gone). */
   readonly signal?: AbortSignal;
-  /** Where preprocessing and postprocessing run; the calling thread unless given. */
+  /** Where decoding, preprocessing and postprocessing run; the calling thread unless given. */
   readonly pixels?: PixelWork;
 }
 

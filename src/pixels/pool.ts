@@ -1,15 +1,16 @@
-// The pixel pool: worker threads (piscina) that run preprocessing, postprocessing and encoding,
-// so a 40 MP image's resize, mask pasting or RLE never blocks the server's event loop (health
-// checks, refusals, other requests' I/O). Pixels, tensors and masks move between threads as
-// transferred buffers, not copies. Threads start on first use and hold one adapter per model.
+// The pixel pool: worker threads (piscina) that decode and preprocess, postprocess and encode, so
+// a 40 MP image's decoding copy, resize, mask pasting or RLE never blocks the server's event loop
+// (health checks, refusals, other requests' I/O). Tensors, masks and any pixels the answer needs
+// move between threads as transferred buffers, not copies. The threads start on first use (the
+// server's warm-up) and hold one adapter per model.
 import { Piscina } from 'piscina';
 import { MaskserveError } from '../errors.js';
+import type { CheckedImage } from '../input/decode.js';
 import type { EncodeOptions } from '../output/encode.js';
 import { isImageFormat, type OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
 import type { LoadedModel, SegmentOutput } from '../pipeline.js';
 import { instanceViews, runMoving, tensorViews, wholeBuffersOf } from '../runtime/transfer.js';
-import type { CheckedImage } from '../input/decode.js';
 import type { Instances, Outputs, RawImage } from '../types.js';
 import { isCheckedImage } from './tasks.js';
 import type { PixelWork, Prepared, Timed } from './work.js';
@@ -20,7 +21,6 @@ export interface PixelPool extends PixelWork {
   /** Lets running tasks finish, then stops the threads; later tasks fail with SHUTTING_DOWN. */
   close(): Promise<void>;
 }
-
 
 const WORKER_FILE = new URL('./worker.mjs', import.meta.url);
 

@@ -5,12 +5,12 @@
 import type { FamilyAdapter } from '../adapters/adapter.js';
 import { createAdapter, type ModelFamily } from '../adapters/registry.js';
 import { isMaskserveError, type ErrorCode } from '../errors.js';
+import type { CheckedImage } from '../input/decode.js';
 import type { EncodeOptions } from '../output/encode.js';
 import type { OutputFormat } from '../output/formats.js';
 import type { SegmentOptions } from '../options.js';
 import type { SegmentOutput } from '../pipeline.js';
 import { instanceViews, tensorViews, transferring, wholeBuffersOf, type Transferring } from '../runtime/transfer.js';
-import type { CheckedImage } from '../input/decode.js';
 import type { GraphInfo, Instances, ModelCard, Outputs, RawImage } from '../types.js';
 import { encodeTask, postprocessTask, preprocessTask } from './tasks.js';
 import type { Prepared, Timed } from './work.js';
