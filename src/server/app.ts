@@ -48,22 +48,23 @@ export interface BuildAppOptions {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const config = options.config ?? loadServerConfig();
   const ownPixelPool = options.pixels ? undefined : createPixelPool(config.pixelThreads);
+  const admission = new Admission(
+    {
+      capacity: options.pool.options.workers + options.pool.options.maxQueue,
+      workers: options.pool.options.workers,
+      maxExpectedMs: config.perRequestDeadlineMs / 2,
+      bodyBytes: config.maxBodyBytesInFlight,
+    },
+    () => options.pool.stats().averageTaskMs,
+  );
   const context: ServerContext = {
     models: options.models,
     pool: options.pool,
     config,
     fetchPolicy: options.fetchPolicy ?? {},
     readiness: options.readiness ?? new Readiness('ready'),
-    metrics: createServerMetrics(() => options.pool.stats()),
-    admission: new Admission(
-      {
-        capacity: options.pool.options.workers + options.pool.options.maxQueue,
-        workers: options.pool.options.workers,
-        maxExpectedMs: config.perRequestDeadlineMs / 2,
-        bodyBytes: config.maxBodyBytesInFlight,
-      },
-      () => options.pool.stats().averageTaskMs,
-    ),
+    metrics: createServerMetrics(() => options.pool.stats(), () => admission.inProgress),
+    admission,
     // Admission bounds how many wait here, so this queue needs no limit of its own.
     decodeSlots: new BoundedScheduler(config.maxConcurrentDecodes, Number.MAX_SAFE_INTEGER),
     imageMemory: new ByteBudget(config.maxDecodedBytes),

@@ -10,7 +10,8 @@ export interface ServerMetrics {
   setModelLoadSeconds(modelId: string, seconds: number): void;
 }
 
-export function createServerMetrics(queueStats: () => QueueStats): ServerMetrics {
+/** `admitted`: image requests admitted and not yet answered (they may still be reading, decoding or queued). */
+export function createServerMetrics(queueStats: () => QueueStats, admitted: () => number): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'maskserve_' });
 
@@ -47,6 +48,14 @@ export function createServerMetrics(queueStats: () => QueueStats): ServerMetrics
     registers: [registry],
     collect() {
       this.set(queueStats().queued);
+    },
+  });
+  new Gauge({
+    name: 'maskserve_admitted_requests',
+    help: 'Image requests admitted and not yet answered (reading, decoding, queued or running)',
+    registers: [registry],
+    collect() {
+      this.set(admitted());
     },
   });
   new Gauge({

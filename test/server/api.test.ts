@@ -175,6 +175,7 @@ describe('probes and metrics', () => {
     assert.match(text, /maskserve_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/);
     assert.match(text, /maskserve_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/api\/v1\/segment"/);
     assert.match(text, /maskserve_inference_queue_depth 0/);
+    assert.match(text, /maskserve_admitted_requests 0/);
     assert.match(text, /maskserve_inference_duration_seconds_count\{model="oracle"\} \d+/);
     assert.match(text, /maskserve_model_load_seconds\{model="oracle"\} [\d.e-]+/);
   });

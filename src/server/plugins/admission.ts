@@ -45,6 +45,11 @@ export class Admission {
     private readonly averageTaskMs: () => number,
   ) {}
 
+  /** Requests admitted and not yet released. */
+  get inProgress(): number {
+    return this.admitted;
+  }
+
   /** Admits a request whose body holds `bodyBytes`: the release function, or why it is refused. */
   tryAdmit(bodyBytes: number): (() => void) | MaskserveError {
     const { capacity, workers, maxExpectedMs, bodyBytes: bodyLimit } = this.limits;
