@@ -112,7 +112,7 @@ export async function inDecodeSlot<T>(options: Pick<DecodeOptions, 'slots' | 'si
   return options.slots ? options.slots.submit(run, { signal: options.signal }) : run();
 }
 
-/** The pixels of an image that has passed checkImage. */
+/** The pixels of an image that has passed checkImageHeader. */
 export async function decodeChecked(image: CheckedImage): Promise<RawImage> {
   const { data, width, height } = await decodePixels(image.bytes, image.format, image.maxPixels, image.timeoutMs);
   return Object.freeze({

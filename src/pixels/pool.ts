@@ -17,7 +17,6 @@ import type { PixelWork, Prepared, Timed } from './work.js';
 import type { ModelDescriptor, TaskFailure } from './worker-tasks.js';
 
 export interface PixelPool extends PixelWork {
-  readonly threads: number;
   /** Lets running tasks finish, then stops the threads; later tasks fail with SHUTTING_DOWN. */
   close(): Promise<void>;
 }
@@ -52,7 +51,6 @@ export function createPixelPool(threads: number): PixelPool {
   }
 
   return Object.freeze({
-    threads,
     // A checked image's compressed bytes are copied, not moved: the caller keeps them.
     preprocess: (model: LoadedModel, source: RawImage | CheckedImage, keepPixels: boolean) =>
       run<Prepared>('preprocess', { model: descriptorOf(model), source, keepPixels }, isCheckedImage(source) ? [] : [source.data]),
@@ -60,8 +58,9 @@ export function createPixelPool(threads: number): PixelPool {
       run<Instances>('postprocess', { model: descriptorOf(model), outputs, meta, options }, tensorViews(outputs)),
     async encode(format: OutputFormat, result: SegmentOutput, options: EncodeOptions): Promise<Timed<Buffer>> {
       // Documents need the image's size only: its pixels stay here instead of being copied.
-      const image = isImageFormat(format) ? result.image : { ...result.image, data: new Uint8Array(0) };
-      const moved = [...instanceViews(result.instances), ...(isImageFormat(format) ? [image.data] : [])];
+      const drawn = isImageFormat(format);
+      const image = drawn ? result.image : { ...result.image, data: new Uint8Array(0) };
+      const moved = [...instanceViews(result.instances), ...(drawn ? [image.data] : [])];
       const { value, ms } = await run<Uint8Array>('encode', { format, result: { ...result, image }, options }, moved);
       return { value: Buffer.from(value.buffer, value.byteOffset, value.byteLength), ms };
     },

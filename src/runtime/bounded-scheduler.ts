@@ -79,8 +79,7 @@ export class BoundedScheduler {
 
   /** Seconds until a slot is likely free: the average task time x tasks ahead / slots (at least 1). */
   retryAfterSeconds(): number {
-    const ahead = this.active + this.queued;
-    return Math.max(1, Math.ceil((this.averageMs * ahead) / this.slots / 1000));
+    return secondsFor(this.active + this.queued, this.averageMs, this.slots);
   }
 
   /** Rejects every queued task with `error` and refuses new ones; running tasks finish normally. */
@@ -148,6 +147,11 @@ export class BoundedScheduler {
     this.active -= 1;
     this.pump();
   }
+}
+
+/** Whole seconds (at least 1) that `tasks` take at `averageMs` each, `slots` at a time: a Retry-After. */
+export function secondsFor(tasks: number, averageMs: number, slots: number): number {
+  return Math.max(1, Math.ceil((averageMs * tasks) / slots / 1000));
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -4,6 +4,7 @@
 // ~2 GB of pixels before any model runs.
 import { MaskserveError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
+import { once } from '../once.js';
 
 interface Waiter {
   readonly bytes: number;
@@ -60,14 +61,5 @@ export class ByteBudget {
   private pump(): void {
     while (this.waiters.length > 0 && this.used + this.waiters[0]!.bytes <= this.capacity) this.waiters.shift()!.grant();
   }
-}
-
-function once(fn: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
 }
 

@@ -1,6 +1,6 @@
 // startServer: the production wiring. Pools -> models (loaded once) -> app -> listen -> warm-up ->
 // ready. SIGTERM/SIGINT drain gracefully: not ready at once, no new connections, idle and
-// half-sent connections closed, in-flight requests finish, the pool closes, exit 0. The drain is
+// half-sent connections closed, in-flight requests finish, the pools close, exit 0. The drain is
 // bounded by MASKSERVE_SHUTDOWN_GRACE_MS: what is still open then is cut and the process exits 0
 // anyway (an orchestrator would SIGKILL it a little later). A second signal exits at once (1).
 import type { FastifyInstance } from 'fastify';

@@ -14,6 +14,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { MaskserveError } from '../../errors.js';
 import { formatBytes } from '../../format-bytes.js';
+import { once } from '../../once.js';
+import { secondsFor } from '../../runtime/bounded-scheduler.js';
 import type { ServerContext } from '../context.js';
 import { appWide } from './shared.js';
 
@@ -53,35 +55,32 @@ export class Admission {
   /** Admits a request whose body holds `bodyBytes`: the release function, or why it is refused. */
   tryAdmit(bodyBytes: number): (() => void) | MaskserveError {
     const { capacity, workers, maxExpectedMs, bodyBytes: bodyLimit } = this.limits;
-    const expectedMs = (Math.floor(this.admitted / workers) + 1) * this.averageTaskMs();
-    const retryAfter = Math.max(1, Math.ceil((this.averageTaskMs() * (this.admitted + 1)) / workers / 1000));
-    if (this.admitted >= capacity) {
-      return refusal(`The server is at capacity (${capacity} requests in progress); retry in ${retryAfter} s`, retryAfter);
-    }
+    const averageMs = this.averageTaskMs();
+    if (this.admitted >= capacity) return this.refusal(`The server is at capacity (${capacity} requests in progress)`, averageMs);
+    const expectedMs = (Math.floor(this.admitted / workers) + 1) * averageMs;
     // A free worker always takes the request, however slow the model.
     if (this.admitted >= workers && expectedMs > maxExpectedMs) {
-      return refusal(
-        `The server is busy: the ${this.admitted} requests ahead of this one need about ${(expectedMs / 1000).toFixed(1)} s, more than half the request deadline; retry in ${retryAfter} s`,
-        retryAfter,
+      return this.refusal(
+        `The server is busy: the ${this.admitted} requests ahead of this one need about ${(expectedMs / 1000).toFixed(1)} s, more than half the request deadline`,
+        averageMs,
       );
     }
     if (this.admitted > 0 && this.bodyBytesInUse + bodyBytes > bodyLimit) {
-      return refusal(`The server is busy: request bodies in progress already hold ${formatBytes(this.bodyBytesInUse)} of ${formatBytes(bodyLimit)}; retry in ${retryAfter} s`, retryAfter);
+      return this.refusal(`The server is busy: request bodies in progress already hold ${formatBytes(this.bodyBytesInUse)} of ${formatBytes(bodyLimit)}`, averageMs);
     }
     this.admitted += 1;
     this.bodyBytesInUse += bodyBytes;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.admitted -= 1;
       this.bodyBytesInUse -= bodyBytes;
-    };
+    });
   }
-}
 
-function refusal(message: string, retryAfter: number): MaskserveError {
-  return new MaskserveError('QUEUE_FULL', message, { retryAfter });
+  /** QUEUE_FULL, with a Retry-After for this request's inference and the admitted ones, `workers` at a time. */
+  private refusal(reason: string, averageMs: number): MaskserveError {
+    const retryAfter = secondsFor(this.admitted + 1, averageMs, this.limits.workers);
+    return new MaskserveError('QUEUE_FULL', `${reason}; retry in ${retryAfter} s`, { retryAfter });
+  }
 }
 
 /**
