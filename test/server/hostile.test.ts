@@ -174,19 +174,28 @@ describe('an output format that cannot hold the image', () => {
 
 describe('admission before the body is read', () => {
   it('refuses a request beyond capacity with 503 as soon as its headers arrive', async () => {
-    // Capacity = 1 worker + 1 queued: two slow requests fill it.
+    // Capacity = 1 worker + 1 queued: two slow requests fill it (each takes several hundred ms).
     const pool = createInferencePool({ workers: 1, intraOpThreads: 1, maxQueue: 1 });
-    const models = await loadTestModels({ slow: slowModelBytes(300) }, pool);
+    const models = await loadTestModels({ slow: slowModelBytes(1000) }, pool);
     const app = await testApp(models);
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const port = (app.server.address() as { port: number }).port;
       const png = await photo('png');
+      // Both are admitted by the server's onRequest hooks (synchronous ones, run before the next
+      // macrotask) once their 'request' events have fired. Waiting for the inference queue to hold
+      // both instead raced: the first could finish before the second's decoding (pixel pool) did.
+      const arrived = new Promise<void>((resolve) => {
+        let requests = 0;
+        app.server.on('request', () => {
+          if (++requests === 2) resolve();
+        });
+      });
       const busy = Array.from({ length: 2 }, () =>
         fetch(`http://127.0.0.1:${port}/api/v1/segment`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }),
       );
-      // Wait until both are admitted (the pool has them) before knocking.
-      while (pool.stats().running + pool.stats().queued < 2) await new Promise((resolve) => setImmediate(resolve));
+      await arrived;
+      await new Promise((resolve) => setImmediate(resolve));
       // Headers promise a 10 MB body that is never sent: the answer must not wait for it.
       const { response } = await rawRequest(
         port,
