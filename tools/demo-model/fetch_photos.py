@@ -6,20 +6,36 @@ Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` ar
 works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
 scaled so its long side is at most --max-side px (the training crops never need more), then
 saved as JPEG q 95.  data/photos/SOURCES.json records package versions and sha256 sums.
+A photo with a 'member' is a file inside a Qt resource bundle (GCompris ships its images as
+WebP inside .rcc files; qrc.py reads them).
 """
 import argparse
 import hashlib
 import json
 import os
 import subprocess
+import io
 import tempfile
 
 from PIL import Image
+
+from qrc import read_rcc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, "photos.json")
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(REPO, "data", "photos")
+
+
+def open_photo(root, photo, bundles):
+    """A file object for one manifest entry: a plain file, or a member of a .rcc bundle."""
+    path = os.path.join(root, photo["path"])
+    if "member" not in photo:
+        return open(path, "rb")
+    if path not in bundles:
+        with open(path, "rb") as f:
+            bundles[path] = read_rcc(f.read())
+    return io.BytesIO(bundles[path][photo["member"]])
 
 
 def fetch(out_dir, max_side):
@@ -35,8 +51,9 @@ def fetch(out_dir, max_side):
         for deb in sorted(p for p in os.listdir(tmp) if p.endswith(".deb")):
             subprocess.run(["dpkg-deb", "-x", os.path.join(tmp, deb), root], check=True)
         sources = []
+        bundles = {}   # rcc path -> {member: bytes}, each bundle read once
         for p in manifest["photos"]:
-            im = Image.open(os.path.join(root, p["path"])).convert("RGB")
+            im = Image.open(open_photo(root, p, bundles)).convert("RGB")
             s = min(1.0, max_side / max(im.size))
             if s < 1:
                 im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
