@@ -11,10 +11,10 @@ WebP inside .rcc files; qrc.py reads them).
 """
 import argparse
 import hashlib
+import io
 import json
 import os
 import subprocess
-import io
 import tempfile
 
 from PIL import Image

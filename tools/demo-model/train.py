@@ -25,11 +25,11 @@ import time
 import numpy as np
 import torch
 from PIL import Image
+from torchvision.models.detection._utils import BalancedPositiveNegativeSampler
 
 import synth
 from evaluate import evaluate
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZooGraph, build_model
-from torchvision.models.detection._utils import BalancedPositiveNegativeSampler
 
 # Per-batch width/height: shapes are 8-55 % of the short side, so these sizes show them at the
 # pixel sizes the deployed resize (short side DEPLOY_MIN_SIZE) produces, small ones included.
