@@ -53,7 +53,8 @@ def fetch(out_dir, max_side):
         sources = []
         bundles = {}   # rcc path -> {member: bytes}, each bundle read once
         for p in manifest["photos"]:
-            im = Image.open(open_photo(root, p, bundles)).convert("RGB")
+            with open_photo(root, p, bundles) as f:
+                im = Image.open(f).convert("RGB")
             s = min(1.0, max_side / max(im.size))
             if s < 1:
                 im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
