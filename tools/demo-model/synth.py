@@ -188,14 +188,18 @@ def make_sample(seed, index, width, height, photos, max_objects=10, photo_share=
     return rgb, instances
 
 
-def make_negative(seed, index, width, height, photos):
+def make_negative(seed, index, width, height, photos, whole_share=0.0):
     """A hard negative: a real photo crop (close-ups to whole photos) with no shape in it.
 
     Real round things (cups, coins, flowers, wheels) must not become "circle"/"ring": the
     model learns that a shape is drawn (flat, gradient or noise fill, hard edge), not found.
+    whole_share: the fraction that shows the whole photo, as users upload it (a crop of a random
+    10-100 % is the whole photo almost never, and whole photos gave the most false alarms).
     """
     rng = np.random.default_rng([seed, index, 2])   # its own stream: make_sample's is untouched
-    img = _photo_crop(rng, photos, height, width, min_fraction=0.1)
+    # no draw at whole_share 0, so earlier stages replay exactly
+    whole = whole_share > 0 and rng.random() < whole_share
+    img = _photo_crop(rng, photos, height, width, min_fraction=1.0 if whole else 0.1)
     if rng.random() < 0.2:
         img = 0.8 * img + 0.2 * _gradient(rng, height, width)
     if rng.random() < 0.3:
