@@ -4,9 +4,9 @@
         --b runs/negatives5/final.pt --t 0.8 --out runs/blend/final.pt
 
 Both must come from one training trajectory (B warm-started from A), where the weights in
-between stay a working network.  The shipped demo model is such a blend: stage 5's hard-negative
-mining made it quieter on real photos but also less sure of some real shapes; a fifth of stage
-4 back gives recall back and keeps most of the quiet (model card, "Architecture and training").
+between stay a working network.  The shipped demo model is such a blend: stage 7's see-through
+negatives made it quieter on real photos but also less sure of some real shapes; a quarter of
+stage 6 back gives recall back and keeps most of the quiet (model card, "Architecture and training").
 Float tensors (weights, BatchNorm statistics) are interpolated; integer buffers come from B.
 """
 import argparse

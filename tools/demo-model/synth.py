@@ -188,18 +188,61 @@ def make_sample(seed, index, width, height, photos, max_objects=10, photo_share=
     return rgb, instances
 
 
-def make_negative(seed, index, width, height, photos, whole_share=0.0):
+def _see_through(rng, photos, h, w):
+    """[h, w, 3] float: a far scene seen through the gaps of something near.
+
+    The near thing is a lattice of thin bars (pylons, launch towers, fences, window grids) or
+    foliage (thresholded smooth noise), over a vertical band or the whole frame.  Its gaps are
+    hard-edged regions of flat sky: they look like drawn squares, triangles and stars, but their
+    fill continues the scene around them, which no drawn shape does (make_sample redraws a fill
+    that matches what is behind it).
+    """
+    if rng.random() < 0.5:                       # sky: a gradient or a flat colour, or a photo
+        far = _gradient(rng, h, w) if rng.random() < 0.6 else \
+            np.broadcast_to(rng.random(3).astype(np.float32), (h, w, 3)).copy()
+    else:
+        far = _photo_crop(rng, photos, h, w)
+    near = _photo_crop(rng, photos, h, w)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    if rng.random() < 0.7:                       # lattice: two or three families of bars
+        if rng.random() < 0.5:                   # steel against the light: dark flat bars
+            near = np.broadcast_to((rng.random(3) * 0.5).astype(np.float32), (h, w, 3))
+        spacing, bar = rng.uniform(10, 60), rng.uniform(1, 4)
+        first = rng.uniform(0, math.pi)
+        angles = [first, first + rng.uniform(math.pi / 4, 3 * math.pi / 4)]
+        if rng.random() < 0.3:
+            angles.append(rng.uniform(0, math.pi))
+        solid = np.zeros((h, w), bool)
+        for a in angles:
+            u = xx * math.cos(a) + yy * math.sin(a) + rng.uniform(0, spacing)
+            solid |= np.mod(u, spacing) < bar
+    else:                                        # foliage: blobs of leaves with sky between
+        noise = _smooth_noise(rng, h, w, int(rng.integers(6, 24)))[..., 0]
+        solid = noise < np.quantile(noise, rng.uniform(0.4, 0.8))
+    if rng.random() < 0.6:                       # the structure fills a band, with open sky beside it
+        x0 = int(rng.integers(0, w // 2))
+        x1 = int(rng.integers(x0 + w // 4, w + 1))
+        solid[:, :x0] = False
+        solid[:, x1:] = False
+    return np.where(solid[..., None], near, far)
+
+
+def make_negative(seed, index, width, height, photos, whole_share=0.0, see_through_share=0.0):
     """A hard negative: a real photo crop (close-ups to whole photos) with no shape in it.
 
     Real round things (cups, coins, flowers, wheels) must not become "circle"/"ring": the
     model learns that a shape is drawn (flat, gradient or noise fill, hard edge), not found.
     whole_share: the fraction that shows the whole photo, as users upload it (a crop of a random
     10-100 % is the whole photo almost never, and whole photos gave the most false alarms).
+    see_through_share: the fraction that shows a scene through a lattice or foliage (_see_through).
     """
     rng = np.random.default_rng([seed, index, 2])   # its own stream: make_sample's is untouched
-    # no draw at whole_share 0, so earlier stages replay exactly
+    # no draw at a share of 0, so earlier stages replay exactly
     whole = whole_share > 0 and rng.random() < whole_share
-    img = _photo_crop(rng, photos, height, width, min_fraction=1.0 if whole else 0.1)
+    if see_through_share > 0 and rng.random() < see_through_share:
+        img = _see_through(rng, photos, height, width)
+    else:
+        img = _photo_crop(rng, photos, height, width, min_fraction=1.0 if whole else 0.1)
     if rng.random() < 0.2:
         img = 0.8 * img + 0.2 * _gradient(rng, height, width)
     if rng.random() < 0.3:

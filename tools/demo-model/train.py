@@ -70,9 +70,10 @@ class ShapesBatches(torch.utils.data.Dataset):
     """Item b = a whole batch of one random size, so no compute is spent on padding."""
 
     def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES, negatives=0.0, photo_share=0.45,
-                 whole_negatives=0.0):
+                 whole_negatives=0.0, see_through=0.0):
         self.seed, self.batch, self.photos, self.sizes = seed, batch, photos, sizes
-        self.negatives, self.photo_share, self.whole_negatives = negatives, photo_share, whole_negatives
+        self.negatives, self.photo_share = negatives, photo_share
+        self.whole_negatives, self.see_through = whole_negatives, see_through
 
     def __len__(self):
         return 10 ** 7
@@ -86,7 +87,7 @@ class ShapesBatches(torch.utils.data.Dataset):
             # a photo with nothing to find: empty target (no draw at 0, so older runs replay exactly)
             if self.negatives > 0 and rng.random() < self.negatives:
                 rgb, inst = synth.make_negative(self.seed, index, w, h, self.photos,
-                                                 self.whole_negatives), []
+                                                 self.whole_negatives, self.see_through), []
             else:
                 rgb, inst = synth.make_sample(self.seed, index, w, h, self.photos,
                                               photo_share=self.photo_share)
@@ -172,6 +173,8 @@ def main():
                     help="fraction of shape images drawn on a photo crop")
     ap.add_argument("--whole-negatives", type=float, default=0.0,
                     help="fraction of the hard negatives that show a whole photo rather than a crop")
+    ap.add_argument("--see-through", type=float, default=0.0,
+                    help="fraction of the hard negatives that show a scene through a lattice or foliage")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
@@ -195,7 +198,7 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
     data = ShapesBatches(a.seed, a.batch, synth.load_photos(a.photos), tuple(a.sizes),
                          negatives=a.negatives, photo_share=a.photo_share,
-                         whole_negatives=a.whole_negatives)
+                         whole_negatives=a.whole_negatives, see_through=a.see_through)
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 
