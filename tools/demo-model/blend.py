@@ -1,7 +1,7 @@
 """Linear interpolation of two checkpoints' weights: (1 - t) * A + t * B.
 
-    /usr/bin/python3 tools/demo-model/blend.py --a runs/negatives4/final.pt \
-        --b runs/negatives5/final.pt --t 0.8 --out runs/blend/final.pt
+    /usr/bin/python3 tools/demo-model/blend.py --a runs/negatives6/final.pt \
+        --b runs/negatives7/final.pt --t 0.75 --out runs/blend67/final.pt
 
 Both must come from one training trajectory (B warm-started from A), where the weights in
 between stay a working network.  The shipped demo model is such a blend: stage 7's see-through

@@ -203,7 +203,6 @@ def _see_through(rng, photos, h, w):
     else:
         far = _photo_crop(rng, photos, h, w)
     near = _photo_crop(rng, photos, h, w)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     if rng.random() < 0.7:                       # lattice: two or three families of bars
         if rng.random() < 0.5:                   # steel against the light: dark flat bars
             near = np.broadcast_to((rng.random(3) * 0.5).astype(np.float32), (h, w, 3))
@@ -212,6 +211,7 @@ def _see_through(rng, photos, h, w):
         angles = [first, first + rng.uniform(math.pi / 4, 3 * math.pi / 4)]
         if rng.random() < 0.3:
             angles.append(rng.uniform(0, math.pi))
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         solid = np.zeros((h, w), bool)
         for a in angles:
             u = xx * math.cos(a) + yy * math.sin(a) + rng.uniform(0, spacing)
