@@ -15,7 +15,7 @@ import math
 import os
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 # Label ids 1..6 in this order; 0 is background (ONNX zoo convention).
 CLASSES = ["circle", "triangle", "square", "star", "hexagon", "ring"]
@@ -33,6 +33,10 @@ def load_photos(pattern=PHOTO_GLOB):
     files = sorted(glob.glob(pattern))
     if not files:
         raise SystemExit(f"no photos match {pattern}: run tools/demo-model/fetch_photos.py first")
+    return load_photo_files(files)
+
+
+def load_photo_files(files):
     return [np.asarray(Image.open(p).convert("RGB")) for p in files]
 
 
@@ -227,7 +231,49 @@ def _see_through(rng, photos, h, w):
     return np.where(solid[..., None], near, far)
 
 
-def make_negative(seed, index, width, height, photos, whole_share=0.0, see_through_share=0.0):
+def _bokeh(rng, photos, h, w):
+    """[h, w, 3] float: an out-of-focus background with bright highlights, as behind a portrait.
+
+    A defocused light source is a disc (or the aperture's polygon: pentagon, hexagon) of light
+    added to the blurred scene, sometimes with a brighter rim.  It has a hard-ish edge and a flat
+    fill, like a drawn circle or hexagon, but it is translucent: the scene shows through and
+    overlapping discs add up, where a drawn shape covers what is behind it.  Part of the frame
+    may stay sharp (the subject in focus in front).
+    """
+    sharp = _photo_crop(rng, photos, h, w)
+    blurred = np.asarray(Image.fromarray((sharp * 255).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(rng.uniform(3, 12))), np.float32) / 255.0
+    light = np.zeros((h, w), np.float32)
+    tint = np.zeros((h, w, 3), np.float32)
+    short = min(h, w)
+    sides = 0 if rng.random() < 0.6 else int(rng.choice([5, 6, 7, 8]))  # 0: round aperture
+    for _ in range(int(rng.integers(4, 40))):
+        r = short * rng.uniform(0.02, 0.12)
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        if sides:
+            pts = [(cx + r * math.cos(2 * math.pi * k / sides), cy + r * math.sin(2 * math.pi * k / sides))
+                   for k in range(sides)]
+        else:
+            pts = [(cx + r * math.cos(t), cy + r * math.sin(t)) for t in np.linspace(0, 2 * math.pi, 48)]
+        disc = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(disc).polygon(pts, fill=255)
+        if rng.random() < 0.3:                   # brighter rim (onion-ring bokeh)
+            inner = [(cx + 0.8 * (x - cx), cy + 0.8 * (y - cy)) for x, y in pts]
+            ImageDraw.Draw(disc).polygon(inner, fill=150)
+        disc = disc.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.5)))
+        d = np.asarray(disc, np.float32) / 255.0 * rng.uniform(0.08, 0.45)
+        light += d
+        tint += d[..., None] * (0.6 + 0.4 * rng.random(3)).astype(np.float32)
+    img = blurred + tint                          # light adds: overlaps brighten, the scene shows through
+    if rng.random() < 0.5:                       # the subject in focus, in front of the highlights
+        noise = _smooth_noise(rng, h, w, int(rng.integers(2, 6)))[..., 0]
+        front = noise < np.quantile(noise, rng.uniform(0.2, 0.6))
+        img = np.where(front[..., None], sharp, img)
+    return img
+
+
+def make_negative(seed, index, width, height, photos, whole_share=0.0, see_through_share=0.0,
+                  bokeh_share=0.0, mined=(), mined_share=0.0):
     """A hard negative: a real photo crop (close-ups to whole photos) with no shape in it.
 
     Real round things (cups, coins, flowers, wheels) must not become "circle"/"ring": the
@@ -235,12 +281,19 @@ def make_negative(seed, index, width, height, photos, whole_share=0.0, see_throu
     whole_share: the fraction that shows the whole photo, as users upload it (a crop of a random
     10-100 % is the whole photo almost never, and whole photos gave the most false alarms).
     see_through_share: the fraction that shows a scene through a lattice or foliage (_see_through).
+    bokeh_share: the fraction that shows out-of-focus highlights (_bokeh).
+    mined, mined_share: training photos the model still fired on, and the fraction of negatives
+    taken from them rather than from all photos.
     """
     rng = np.random.default_rng([seed, index, 2])   # its own stream: make_sample's is untouched
     # no draw at a share of 0, so earlier stages replay exactly
     whole = whole_share > 0 and rng.random() < whole_share
+    if mined_share > 0 and rng.random() < mined_share:
+        photos = mined
     if see_through_share > 0 and rng.random() < see_through_share:
         img = _see_through(rng, photos, height, width)
+    elif bokeh_share > 0 and rng.random() < bokeh_share:
+        img = _bokeh(rng, photos, height, width)
     else:
         img = _photo_crop(rng, photos, height, width, min_fraction=1.0 if whole else 0.1)
     if rng.random() < 0.2:

@@ -70,10 +70,11 @@ class ShapesBatches(torch.utils.data.Dataset):
     """Item b = a whole batch of one random size, so no compute is spent on padding."""
 
     def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES, negatives=0.0, photo_share=0.45,
-                 whole_negatives=0.0, see_through=0.0):
+                 whole_negatives=0.0, see_through=0.0, bokeh=0.0, mined=(), mined_share=0.0):
         self.seed, self.batch, self.photos, self.sizes = seed, batch, photos, sizes
         self.negatives, self.photo_share = negatives, photo_share
-        self.whole_negatives, self.see_through = whole_negatives, see_through
+        self.whole_negatives, self.see_through, self.bokeh = whole_negatives, see_through, bokeh
+        self.mined, self.mined_share = mined, mined_share
 
     def __len__(self):
         return 10 ** 7
@@ -87,7 +88,8 @@ class ShapesBatches(torch.utils.data.Dataset):
             # a photo with nothing to find: empty target (no draw at 0, so older runs replay exactly)
             if self.negatives > 0 and rng.random() < self.negatives:
                 rgb, inst = synth.make_negative(self.seed, index, w, h, self.photos,
-                                                 self.whole_negatives, self.see_through), []
+                                                 self.whole_negatives, self.see_through, self.bokeh,
+                                                 self.mined, self.mined_share), []
             else:
                 rgb, inst = synth.make_sample(self.seed, index, w, h, self.photos,
                                               photo_share=self.photo_share)
@@ -127,6 +129,16 @@ class EMA:
                 v.mul_(d).add_(src[k].detach(), alpha=1 - d)
             else:
                 v.copy_(src[k])
+
+
+def load_mined(listing, photos_glob):
+    """The photos a --mined-photos file names, looked up beside the training photos."""
+    if not listing:
+        return []
+    folder = os.path.dirname(photos_glob)
+    with open(listing) as f:
+        names = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    return synth.load_photo_files([os.path.join(folder, n) for n in names])
 
 
 def lr_at(p, base, warm=0.03, floor=0.01):
@@ -175,6 +187,12 @@ def main():
                     help="fraction of the hard negatives that show a whole photo rather than a crop")
     ap.add_argument("--see-through", type=float, default=0.0,
                     help="fraction of the hard negatives that show a scene through a lattice or foliage")
+    ap.add_argument("--bokeh", type=float, default=0.0,
+                    help="fraction of the hard negatives that show out-of-focus highlights")
+    ap.add_argument("--mined-photos", default=None,
+                    help="text file naming training photos the model still fires on (one per line, # comments)")
+    ap.add_argument("--mined-share", type=float, default=0.0,
+                    help="fraction of the hard negatives taken from the --mined-photos")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
@@ -198,7 +216,8 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
     data = ShapesBatches(a.seed, a.batch, synth.load_photos(a.photos), tuple(a.sizes),
                          negatives=a.negatives, photo_share=a.photo_share,
-                         whole_negatives=a.whole_negatives, see_through=a.see_through)
+                         whole_negatives=a.whole_negatives, see_through=a.see_through, bokeh=a.bokeh,
+                         mined=load_mined(a.mined_photos, a.photos), mined_share=a.mined_share)
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 
