@@ -1,12 +1,13 @@
 """Linear interpolation of two checkpoints' weights: (1 - t) * A + t * B.
 
-    /usr/bin/python3 tools/demo-model/blend.py --a runs/negatives6/final.pt \
-        --b runs/negatives7/final.pt --t 0.75 --out runs/blend67/final.pt
+    /usr/bin/python3 tools/demo-model/blend.py --a runs/blend78/final.pt \
+        --b runs/negatives9/final.pt --t 0.5 --out runs/blend89/final.pt
 
 Both must come from one training trajectory (B warm-started from A), where the weights in
-between stay a working network.  The shipped demo model is such a blend: stage 7's see-through
-negatives made it quieter on real photos but also less sure of some real shapes; a quarter of
-stage 6 back gives recall back and keeps most of the quiet (model card, "Architecture and training").
+between stay a working network.  The shipped demo model is such a blend: each hard-negative stage
+made it quieter on real photos but also less sure of some real shapes; half of the stage's
+starting point back gives recall back and keeps most of the quiet (model card, "Architecture and
+training").
 Float tensors (weights, BatchNorm statistics) are interpolated; integer buffers come from B.
 """
 import argparse
