@@ -243,8 +243,7 @@ def _bokeh(rng, photos, h, w):
     sharp = _photo_crop(rng, photos, h, w)
     blurred = np.asarray(Image.fromarray((sharp * 255).astype(np.uint8)).filter(
         ImageFilter.GaussianBlur(rng.uniform(3, 12))), np.float32) / 255.0
-    light = np.zeros((h, w), np.float32)
-    tint = np.zeros((h, w, 3), np.float32)
+    light = np.zeros((h, w, 3), np.float32)
     short = min(h, w)
     sides = 0 if rng.random() < 0.6 else int(rng.choice([5, 6, 7, 8]))  # 0: round aperture
     for _ in range(int(rng.integers(4, 40))):
@@ -262,9 +261,8 @@ def _bokeh(rng, photos, h, w):
             ImageDraw.Draw(disc).polygon(inner, fill=150)
         disc = disc.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.5)))
         d = np.asarray(disc, np.float32) / 255.0 * rng.uniform(0.08, 0.45)
-        light += d
-        tint += d[..., None] * (0.6 + 0.4 * rng.random(3)).astype(np.float32)
-    img = blurred + tint                          # light adds: overlaps brighten, the scene shows through
+        light += d[..., None] * (0.6 + 0.4 * rng.random(3)).astype(np.float32)   # a pale tint
+    img = blurred + light                        # light adds: overlaps brighten, the scene shows through
     if rng.random() < 0.5:                       # the subject in focus, in front of the highlights
         noise = _smooth_noise(rng, h, w, int(rng.integers(2, 6)))[..., 0]
         front = noise < np.quantile(noise, rng.uniform(0.2, 0.6))

@@ -188,12 +188,16 @@ def main():
     ap.add_argument("--see-through", type=float, default=0.0,
                     help="fraction of the hard negatives that show a scene through a lattice or foliage")
     ap.add_argument("--bokeh", type=float, default=0.0,
-                    help="fraction of the hard negatives that show out-of-focus highlights")
+                    help="fraction of the hard negatives that are not see-through and show "
+                         "out-of-focus highlights")
     ap.add_argument("--mined-photos", default=None,
-                    help="text file naming training photos the model still fires on (one per line, # comments)")
+                    help="text file naming training photos the model still fires on "
+                         "(one per line, # comments)")
     ap.add_argument("--mined-share", type=float, default=0.0,
                     help="fraction of the hard negatives taken from the --mined-photos")
     a = ap.parse_args()
+    if a.mined_share > 0 and not a.mined_photos:
+        ap.error("--mined-share needs --mined-photos")
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
