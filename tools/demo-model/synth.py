@@ -28,26 +28,29 @@ MIN_VISIBLE_PX = 40      # ... or left with fewer pixels than this
 MIN_CONTRAST = 0.3       # L1 RGB distance (0..3) between a fill and what lies beneath it
 
 
-def load_photos(pattern=PHOTO_GLOB):
-    """Real photos used as background texture (sorted: order must not depend on the FS)."""
+def photo_files(pattern=PHOTO_GLOB):
+    """The real photos used as background texture (sorted: order must not depend on the FS)."""
     files = sorted(glob.glob(pattern))
     if not files:
         raise SystemExit(f"no photos match {pattern}: run tools/demo-model/fetch_photos.py first")
-    return load_photo_files(files)
+    return files
 
 
-def load_photo_files(files):
+def load_photos(files):
+    """Each file decoded: [h, w, 3] uint8 RGB."""
     return [np.asarray(Image.open(p).convert("RGB")) for p in files]
 
 
 # ----------------------------------------------------------------------------- shapes
+def ngon(n, radius, phase=0.0, radii=None):
+    """[n, 2] vertices of a regular n-gon around the origin (radii: one radius per vertex)."""
+    t = phase + 2 * math.pi * np.arange(n) / n
+    rr = radius if radii is None else radii
+    return np.stack([rr * np.cos(t), rr * np.sin(t)], 1)
+
+
 def _polygon(kind, rng, cx, cy, r, aspect, angle):
     """Outline(s) of one shape as float (x, y) vertex lists: [outer] or [outer, hole]."""
-    def ngon(n, radius, phase=0.0, radii=None):
-        t = phase + 2 * math.pi * np.arange(n) / n
-        rr = radius if radii is None else radii
-        return np.stack([rr * np.cos(t), rr * np.sin(t)], 1)
-
     if kind == "circle":
         pts = [ngon(96, 1.0)]
     elif kind == "triangle":
@@ -245,20 +248,16 @@ def _bokeh(rng, photos, h, w):
         ImageFilter.GaussianBlur(rng.uniform(3, 12))), np.float32) / 255.0
     light = np.zeros((h, w, 3), np.float32)
     short = min(h, w)
-    sides = 0 if rng.random() < 0.6 else int(rng.choice([5, 6, 7, 8]))  # 0: round aperture
+    # a round aperture (drawn as a 47-gon) or one of 5-8 blades
+    sides = 47 if rng.random() < 0.6 else int(rng.choice([5, 6, 7, 8]))
     for _ in range(int(rng.integers(4, 40))):
         r = short * rng.uniform(0.02, 0.12)
-        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        if sides:
-            pts = [(cx + r * math.cos(2 * math.pi * k / sides), cy + r * math.sin(2 * math.pi * k / sides))
-                   for k in range(sides)]
-        else:
-            pts = [(cx + r * math.cos(t), cy + r * math.sin(t)) for t in np.linspace(0, 2 * math.pi, 48)]
+        centre = np.array([rng.uniform(0, w), rng.uniform(0, h)])
         disc = Image.new("L", (w, h), 0)
-        ImageDraw.Draw(disc).polygon(pts, fill=255)
+        ImageDraw.Draw(disc).polygon([tuple(p) for p in (ngon(sides, r) + centre).tolist()], fill=255)
         if rng.random() < 0.3:                   # brighter rim (onion-ring bokeh)
-            inner = [(cx + 0.8 * (x - cx), cy + 0.8 * (y - cy)) for x, y in pts]
-            ImageDraw.Draw(disc).polygon(inner, fill=150)
+            inner = ngon(sides, 0.8 * r) + centre
+            ImageDraw.Draw(disc).polygon([tuple(p) for p in inner.tolist()], fill=150)
         disc = disc.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.5)))
         d = np.asarray(disc, np.float32) / 255.0 * rng.uniform(0.08, 0.45)
         light += d[..., None] * (0.6 + 0.4 * rng.random(3)).astype(np.float32)   # a pale tint
@@ -334,7 +333,7 @@ def rle_decode(rle):
 
 
 def write_coco(out_dir, count, seed, min_side=256, max_side=640, quality=85, photos_glob=PHOTO_GLOB):
-    photos = load_photos(photos_glob)
+    photos = load_photos(photo_files(photos_glob))
     os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
     images, anns = [], []
     size_rng = np.random.default_rng([seed, 10**9])  # image sizes: separate stream

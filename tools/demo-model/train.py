@@ -70,11 +70,10 @@ class ShapesBatches(torch.utils.data.Dataset):
     """Item b = a whole batch of one random size, so no compute is spent on padding."""
 
     def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES, negatives=0.0, photo_share=0.45,
-                 whole_negatives=0.0, see_through=0.0, bokeh=0.0, mined=(), mined_share=0.0):
+                 negative_options=None):
         self.seed, self.batch, self.photos, self.sizes = seed, batch, photos, sizes
         self.negatives, self.photo_share = negatives, photo_share
-        self.whole_negatives, self.see_through, self.bokeh = whole_negatives, see_through, bokeh
-        self.mined, self.mined_share = mined, mined_share
+        self.negative_options = negative_options or {}   # make_negative's keyword arguments
 
     def __len__(self):
         return 10 ** 7
@@ -88,8 +87,7 @@ class ShapesBatches(torch.utils.data.Dataset):
             # a photo with nothing to find: empty target (no draw at 0, so older runs replay exactly)
             if self.negatives > 0 and rng.random() < self.negatives:
                 rgb, inst = synth.make_negative(self.seed, index, w, h, self.photos,
-                                                 self.whole_negatives, self.see_through, self.bokeh,
-                                                 self.mined, self.mined_share), []
+                                                 **self.negative_options), []
             else:
                 rgb, inst = synth.make_sample(self.seed, index, w, h, self.photos,
                                               photo_share=self.photo_share)
@@ -131,14 +129,17 @@ class EMA:
                 v.copy_(src[k])
 
 
-def load_mined(listing, photos_glob):
-    """The photos a --mined-photos file names, looked up beside the training photos."""
+def pick_mined(listing, files, photos):
+    """The training photos a --mined-photos file names, in its order (already decoded: no copy)."""
     if not listing:
         return []
-    folder = os.path.dirname(photos_glob)
     with open(listing) as f:
         names = [line.strip() for line in f if line.strip() and not line.startswith("#")]
-    return synth.load_photo_files([os.path.join(folder, n) for n in names])
+    by_name = {os.path.basename(f): p for f, p in zip(files, photos)}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SystemExit(f"{listing}: not among the training photos: {', '.join(unknown)}")
+    return [by_name[n] for n in names]
 
 
 def lr_at(p, base, warm=0.03, floor=0.01):
@@ -218,10 +219,14 @@ def main():
         (no_decay if p.ndim <= 1 else decay).append(p)  # no weight decay on BN/bias
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
-    data = ShapesBatches(a.seed, a.batch, synth.load_photos(a.photos), tuple(a.sizes),
+    files = synth.photo_files(a.photos)
+    photos = synth.load_photos(files)
+    data = ShapesBatches(a.seed, a.batch, photos, tuple(a.sizes),
                          negatives=a.negatives, photo_share=a.photo_share,
-                         whole_negatives=a.whole_negatives, see_through=a.see_through, bokeh=a.bokeh,
-                         mined=load_mined(a.mined_photos, a.photos), mined_share=a.mined_share)
+                         negative_options={"whole_share": a.whole_negatives,
+                                           "see_through_share": a.see_through, "bokeh_share": a.bokeh,
+                                           "mined": pick_mined(a.mined_photos, files, photos),
+                                           "mined_share": a.mined_share})
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 
