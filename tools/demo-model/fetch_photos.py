@@ -1,22 +1,26 @@
 """Fetch the real photographs listed in photos.json from Debian's archive into data/photos/.
 
-    /usr/bin/python3 tools/demo-model/fetch_photos.py            # -> data/photos/{train,heldout}/*.jpg
+    /usr/bin/python3 tools/demo-model/fetch_photos.py            # -> data/photos/{train,heldout,blind}/*.jpg
 
 Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` are used, so it
 works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
 scaled so its long side is at most --max-side px (the training crops never need more), then
 saved as JPEG q 95.  data/photos/SOURCES.json records package versions and sha256 sums.
 A photo with a 'member' is a file inside a Qt resource bundle (GCompris ships its images as
-WebP inside .rcc files; qrc.py reads them).
+WebP inside .rcc files; qrc.py reads them).  A photo with a 'raw' is an uncompressed RGB array in
+a compressed file (scipy ships its raccoon photo as bz2-compressed bytes, 768 x 1024 x 3).
 """
 import argparse
+import bz2
 import hashlib
 import io
 import json
 import os
+import pwd
 import subprocess
 import tempfile
 
+import numpy as np
 from PIL import Image
 
 from qrc import read_rcc
@@ -27,22 +31,43 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(REPO, "data", "photos")
 
 
-def open_photo(root, photo, bundles):
-    """A file object for one manifest entry: a plain file, or a member of a .rcc bundle."""
+def load_photo(root, photo, bundles):
+    """One manifest entry as an RGB image: a plain image file, a member of a .rcc bundle, or a
+    raw array ('raw': {"compression": "bz2", "shape": [h, w, 3]})."""
     path = os.path.join(root, photo["path"])
+    if "raw" in photo:
+        raw = photo["raw"]
+        assert raw["compression"] == "bz2", f"{photo['name']}: unknown compression {raw['compression']}"
+        with open(path, "rb") as f:
+            pixels = np.frombuffer(bz2.decompress(f.read()), np.uint8).reshape(raw["shape"])
+        return Image.fromarray(pixels, "RGB")
     if "member" not in photo:
-        return open(path, "rb")
+        with open(path, "rb") as f:
+            return Image.open(f).convert("RGB")
     if path not in bundles:
         with open(path, "rb") as f:
             bundles[path] = read_rcc(f.read())
-    return io.BytesIO(bundles[path][photo["member"]])
+    return Image.open(io.BytesIO(bundles[path][photo["member"]])).convert("RGB")
+
+
+def let_apt_download_into(directory):
+    """apt-get, run as root, downloads as its unprivileged _apt user; a folder that user cannot
+    write makes it download as root with a warning per package.  Giving the folder to _apt keeps
+    the sandbox (mode 755 alone did not: _apt must be able to write, not only to enter)."""
+    os.chmod(directory, 0o755)
+    if os.geteuid() != 0:
+        return   # apt-get as a normal user downloads as that user
+    try:
+        os.chown(directory, pwd.getpwnam("_apt").pw_uid, -1)
+    except KeyError:
+        pass     # an apt without the _apt user does not sandbox downloads
 
 
 def fetch(out_dir, max_side):
     with open(MANIFEST) as f:
         manifest = json.load(f)
     with tempfile.TemporaryDirectory() as tmp:
-        os.chmod(tmp, 0o755)  # apt's _apt user downloads into it (else a warning per package)
+        let_apt_download_into(tmp)
         root = os.path.join(tmp, "root")
         for pkg, version in manifest["packages"].items():
             # '=' pins the version the split and the card were made with; apt fails loudly if gone
@@ -53,8 +78,7 @@ def fetch(out_dir, max_side):
         sources = []
         bundles = {}   # rcc path -> {member: bytes}, each bundle read once
         for p in manifest["photos"]:
-            with open_photo(root, p, bundles) as f:
-                im = Image.open(f).convert("RGB")
+            im = load_photo(root, p, bundles)
             s = min(1.0, max_side / max(im.size))
             if s < 1:
                 im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
@@ -77,5 +101,5 @@ if __name__ == "__main__":
     ap.add_argument("--max-side", type=int, default=1280)
     a = ap.parse_args()
     got = fetch(a.out, a.max_side)
-    for split in ("train", "heldout"):
+    for split in dict.fromkeys(s["split"] for s in got):   # in manifest order
         print(f"{split}: {sum(1 for s in got if s['split'] == split)} photos -> {os.path.join(a.out, split)}")

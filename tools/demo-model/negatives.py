@@ -6,11 +6,20 @@
 Each photo is run whole and as its four overlapping quarter crops (each 60 % of the width and
 height, from the corners), with the deployed resize (min 448 / max 672).  Every detection there is
 a false alarm.  Prints one line per photo and a summary; --json writes it all.
+
+--mined-list FILE writes the photos to mine for the next training stage (train.py --mined-photos):
+those whose highest score over their five views is at least --mined-score, near misses included,
+together with every photo named in the --mined-also lists (earlier stages' photos stay mined):
+
+    /usr/bin/python3 tools/demo-model/negatives.py --ckpt tools/demo-model/checkpoints/demo-shapes.pt \
+        --mined-list mined-stage10.txt --mined-also mined-stage8.txt --mined-also mined-stage9.txt \
+        data/photos/train
 """
 import argparse
 import glob
 import json
 import os
+import sys
 
 import numpy as np
 import torch
@@ -22,6 +31,7 @@ from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
 PHOTO_EXTS = (".jpg", ".jpeg", ".png")
 CROP_FRACTION = 0.6
 DEFAULT_THRESHOLD = 0.5   # maskserve's default minimum score
+MINED_SCORE = 0.4         # below the threshold on purpose: a near miss is mined too
 
 
 def photos_in(paths):
@@ -72,14 +82,46 @@ def summarise(rows):
             "maxScore": max((r["maxScore"] for r in rows), default=0.0)}
 
 
+def mined(rows, min_score):
+    """The photos whose highest score over their views is >= min_score, in scan order."""
+    best = {}
+    for r in rows:
+        best[r["photo"]] = max(best.get(r["photo"], 0.0), r["maxScore"])
+    return [photo for photo, score in best.items() if score >= min_score]
+
+
+def read_list(path):
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+
+def write_mined_list(path, found, earlier_lists, min_score, command):
+    earlier = {name for listing in earlier_lists for name in read_list(listing)}
+    new = [p for p in found if p not in earlier]
+    header = ["# Photos to mine (train.py --mined-photos), written by", f"#   {command}",
+              f"# {len(found)} scored >= {min_score} whole or in a corner crop ({len(new)} new)"
+              + (f"; every photo in {', '.join(earlier_lists)} is kept too" if earlier_lists else "")
+              + "."]
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(header + sorted(earlier | set(found))) + "\n")
+    os.replace(path + ".tmp", path)
+    return new
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--mined-list", default=None, help="write the photos to mine here")
+    ap.add_argument("--mined-score", type=float, default=MINED_SCORE)
+    ap.add_argument("--mined-also", action="append", default=[],
+                    help="an earlier mined list whose photos stay in --mined-list; repeatable")
     ap.add_argument("paths", nargs="+", help="photo files or folders")
     add_weights_arg(ap)
     a = ap.parse_args()
+    if a.mined_also and not a.mined_list:
+        ap.error("--mined-also needs --mined-list")
     torch.set_num_threads(2)
     rows = scan(load_graph(a.ckpt, weights=a.weights), photos_in(a.paths), a.threshold)
     for r in rows:
@@ -91,3 +133,7 @@ if __name__ == "__main__":
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"sources": a.paths, "threshold": a.threshold, "summary": summary, "rows": rows}, f, indent=1)
+    if a.mined_list:
+        command = " ".join(["negatives.py"] + sys.argv[1:])
+        new = write_mined_list(a.mined_list, mined(rows, a.mined_score), a.mined_also, a.mined_score, command)
+        print(f"MINED {a.mined_list}: new {', '.join(new) or 'none'}")
