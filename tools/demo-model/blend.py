@@ -1,7 +1,7 @@
 """Linear interpolation of two checkpoints' weights: (1 - t) * A + t * B.
 
-    /usr/bin/python3 tools/demo-model/blend.py --a runs/blend78/final.pt \
-        --b runs/negatives9/final.pt --t 0.5 --out runs/blend89/final.pt
+    /usr/bin/python3 tools/demo-model/blend.py --a runs/blend9-10/final.pt \
+        --b runs/negatives11/final.pt --t 0.5 --out runs/blend10-11/final.pt
 
 Both must come from one training trajectory (B warm-started from A), where the weights in
 between stay a working network.  The shipped demo model is such a blend: each hard-negative stage
