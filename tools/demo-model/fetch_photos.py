@@ -1,6 +1,6 @@
 """Fetch the real photographs listed in photos.json from Debian's archive into data/photos/.
 
-    /usr/bin/python3 tools/demo-model/fetch_photos.py            # -> data/photos/{train,heldout,blind}/*.jpg
+    /usr/bin/python3 tools/demo-model/fetch_photos.py   # -> data/photos/{train,heldout,blind}/*.jpg
 
 Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` are used, so it
 works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
@@ -37,7 +37,8 @@ def load_photo(root, photo, bundles):
     path = os.path.join(root, photo["path"])
     if "raw" in photo:
         raw = photo["raw"]
-        assert raw["compression"] == "bz2", f"{photo['name']}: unknown compression {raw['compression']}"
+        if raw["compression"] != "bz2":
+            raise ValueError(f"{photo['name']}: unknown compression {raw['compression']!r}")
         with open(path, "rb") as f:
             pixels = np.frombuffer(bz2.decompress(f.read()), np.uint8).reshape(raw["shape"])
         return Image.fromarray(pixels, "RGB")

@@ -11,9 +11,10 @@ a false alarm.  Prints one line per photo and a summary; --json writes it all.
 those whose highest score over their five views is at least --mined-score, near misses included,
 together with every photo named in the --mined-also lists (earlier stages' photos stay mined):
 
-    /usr/bin/python3 tools/demo-model/negatives.py --ckpt tools/demo-model/checkpoints/demo-shapes.pt \
-        --mined-list mined-stage10.txt --mined-also mined-stage8.txt --mined-also mined-stage9.txt \
-        data/photos/train
+    T=tools/demo-model
+    /usr/bin/python3 $T/negatives.py --ckpt $T/checkpoints/demo-shapes.pt \
+        --mined-list $T/mined-stage10.txt --mined-also $T/mined-stage8.txt \
+        --mined-also $T/mined-stage9.txt data/photos/train
 """
 import argparse
 import glob
@@ -98,10 +99,9 @@ def read_list(path):
 def write_mined_list(path, found, earlier_lists, min_score, command):
     earlier = {name for listing in earlier_lists for name in read_list(listing)}
     new = [p for p in found if p not in earlier]
+    kept = f"; every photo in {', '.join(earlier_lists)} is kept too" if earlier_lists else ""
     header = ["# Photos to mine (train.py --mined-photos), written by", f"#   {command}",
-              f"# {len(found)} scored >= {min_score} whole or in a corner crop ({len(new)} new)"
-              + (f"; every photo in {', '.join(earlier_lists)} is kept too" if earlier_lists else "")
-              + "."]
+              f"# {len(found)} scored >= {min_score} whole or in a corner crop ({len(new)} new){kept}."]
     with open(path + ".tmp", "w") as f:
         f.write("\n".join(header + sorted(earlier | set(found))) + "\n")
     os.replace(path + ".tmp", path)
@@ -135,5 +135,6 @@ if __name__ == "__main__":
             json.dump({"sources": a.paths, "threshold": a.threshold, "summary": summary, "rows": rows}, f, indent=1)
     if a.mined_list:
         command = " ".join(["negatives.py"] + sys.argv[1:])
-        new = write_mined_list(a.mined_list, mined(rows, a.mined_score), a.mined_also, a.mined_score, command)
+        found = mined(rows, a.mined_score)
+        new = write_mined_list(a.mined_list, found, a.mined_also, a.mined_score, command)
         print(f"MINED {a.mined_list}: new {', '.join(new) or 'none'}")
