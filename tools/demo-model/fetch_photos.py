@@ -19,6 +19,7 @@ import os
 import pwd
 import subprocess
 import tempfile
+from collections import Counter
 
 import numpy as np
 from PIL import Image
@@ -102,5 +103,5 @@ if __name__ == "__main__":
     ap.add_argument("--max-side", type=int, default=1280)
     a = ap.parse_args()
     got = fetch(a.out, a.max_side)
-    for split in dict.fromkeys(s["split"] for s in got):   # in manifest order
-        print(f"{split}: {sum(1 for s in got if s['split'] == split)} photos -> {os.path.join(a.out, split)}")
+    for split, count in Counter(s["split"] for s in got).items():   # in manifest order
+        print(f"{split}: {count} photos -> {os.path.join(a.out, split)}")

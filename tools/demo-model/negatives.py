@@ -28,6 +28,7 @@ from PIL import Image
 
 from evaluate import add_weights_arg, load_graph, preprocess
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
+from synth import read_photo_list
 
 PHOTO_EXTS = (".jpg", ".jpeg", ".png")
 CROP_FRACTION = 0.6
@@ -91,17 +92,13 @@ def mined(rows, min_score):
     return [photo for photo, score in best.items() if score >= min_score]
 
 
-def read_list(path):
-    with open(path) as f:
-        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
-
-
 def write_mined_list(path, found, earlier_lists, min_score, command):
-    earlier = {name for listing in earlier_lists for name in read_list(listing)}
+    earlier = {name for listing in earlier_lists for name in read_photo_list(listing)}
     new = [p for p in found if p not in earlier]
     kept = f"; every photo in {', '.join(earlier_lists)} is kept too" if earlier_lists else ""
     header = ["# Photos to mine (train.py --mined-photos), written by", f"#   {command}",
-              f"# {len(found)} scored >= {min_score} whole or in a corner crop ({len(new)} new){kept}."]
+              f"# {len(found)} scored >= {min_score} whole or in a corner crop ({len(new)} new)"
+              f"{kept}."]
     with open(path + ".tmp", "w") as f:
         f.write("\n".join(header + sorted(earlier | set(found))) + "\n")
     os.replace(path + ".tmp", path)

@@ -41,6 +41,12 @@ def load_photos(files):
     return [np.asarray(Image.open(p).convert("RGB")) for p in files]
 
 
+def read_photo_list(path):
+    """The photo names in a list file such as mined-stage10.txt (one per line, # comments)."""
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+
 # ----------------------------------------------------------------------------- shapes
 def ngon(n, radius, phase=0.0, radii=None):
     """[n, 2] vertices of a regular n-gon around the origin (radii: one radius per vertex)."""
@@ -254,14 +260,14 @@ def _bokeh(rng, photos, h, w):
         r = short * rng.uniform(0.02, 0.12)
         centre = np.array([rng.uniform(0, w), rng.uniform(0, h)])
         disc = Image.new("L", (w, h), 0)
-        ImageDraw.Draw(disc).polygon([tuple(p) for p in (ngon(sides, r) + centre).tolist()], fill=255)
+        draw = ImageDraw.Draw(disc)
+        draw.polygon((ngon(sides, r) + centre).ravel().tolist(), fill=255)   # x0, y0, x1, y1, ...
         if rng.random() < 0.3:                   # brighter rim (onion-ring bokeh)
-            inner = ngon(sides, 0.8 * r) + centre
-            ImageDraw.Draw(disc).polygon([tuple(p) for p in inner.tolist()], fill=150)
+            draw.polygon((ngon(sides, 0.8 * r) + centre).ravel().tolist(), fill=150)
         disc = disc.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.5)))
         d = np.asarray(disc, np.float32) / 255.0 * rng.uniform(0.08, 0.45)
         light += d[..., None] * (0.6 + 0.4 * rng.random(3)).astype(np.float32)   # a pale tint
-    img = blurred + light                        # light adds: overlaps brighten, the scene shows through
+    img = blurred + light            # light adds: overlaps brighten, the scene shows through
     if rng.random() < 0.5:                       # the subject in focus, in front of the highlights
         noise = _smooth_noise(rng, h, w, int(rng.integers(2, 6)))[..., 0]
         front = noise < np.quantile(noise, rng.uniform(0.2, 0.6))

@@ -133,8 +133,7 @@ def pick_mined(listing, files, photos):
     """The training photos a --mined-photos file names, in its order (already decoded: no copy)."""
     if not listing:
         return []
-    with open(listing) as f:
-        names = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    names = synth.read_photo_list(listing)
     by_name = {os.path.basename(f): p for f, p in zip(files, photos)}
     unknown = [n for n in names if n not in by_name]
     if unknown:
