@@ -1,11 +1,13 @@
 """Fetch the real photographs listed in photos.json from Debian's archive into data/photos/.
 
-    /usr/bin/python3 tools/demo-model/fetch_photos.py   # -> data/photos/{train,heldout,blind}/*.jpg
+    /usr/bin/python3 tools/demo-model/fetch_photos.py
+    # -> data/photos/{train,heldout,blind}/*.jpg and data/photos/cutouts/*.png
 
 Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` are used, so it
 works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
 scaled so its long side is at most --max-side px (the training crops never need more), then
-saved as JPEG q 95.  data/photos/SOURCES.json records package versions and sha256 sums.
+saved as JPEG q 95.  The 'cutouts' split (Tux Paint's photo stamps: animals, plants and food cut
+out of their photos) keeps its transparency and is saved as PNG.  data/photos/SOURCES.json records package versions and sha256 sums.
 A photo with a 'member' is a file inside a Qt resource bundle (GCompris ships its images as
 WebP inside .rcc files; qrc.py reads them).  A photo with a 'raw' is an uncompressed RGB array in
 a compressed file (scipy ships its raccoon photo as bz2-compressed bytes, 768 x 1024 x 3).
@@ -30,11 +32,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, "photos.json")
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(REPO, "data", "photos")
+CUTOUT_SPLIT = "cutouts"   # objects on a transparent background, pasted by synth._paste_cutouts
 
 
 def load_photo(root, photo, bundles):
-    """One manifest entry as an RGB image: a plain image file, a member of a .rcc bundle, or a
-    raw array ('raw': {"compression": "bz2", "shape": [h, w, 3]})."""
+    """One manifest entry as an RGB image (RGBA for a cut-out): a plain image file, a member of
+    a .rcc bundle, or a raw array ('raw': {"compression": "bz2", "shape": [h, w, 3]})."""
     path = os.path.join(root, photo["path"])
     if "raw" in photo:
         raw = photo["raw"]
@@ -45,7 +48,7 @@ def load_photo(root, photo, bundles):
         return Image.fromarray(pixels, "RGB")
     if "member" not in photo:
         with open(path, "rb") as f:
-            return Image.open(f).convert("RGB")
+            return Image.open(f).convert("RGBA" if photo["split"] == CUTOUT_SPLIT else "RGB")
     if path not in bundles:
         with open(path, "rb") as f:
             bundles[path] = read_rcc(f.read())
@@ -84,9 +87,10 @@ def fetch(out_dir, max_side):
             s = min(1.0, max_side / max(im.size))
             if s < 1:
                 im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
-            dest = os.path.join(out_dir, p["split"], p["name"] + ".jpg")
+            fmt = "PNG" if im.mode == "RGBA" else "JPEG"
+            dest = os.path.join(out_dir, p["split"], p["name"] + (".png" if fmt == "PNG" else ".jpg"))
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            im.save(dest + ".tmp", "JPEG", quality=95)
+            im.save(dest + ".tmp", fmt, **({"quality": 95} if fmt == "JPEG" else {}))
             os.replace(dest + ".tmp", dest)
             with open(dest, "rb") as f:
                 digest = hashlib.sha256(f.read()).hexdigest()

@@ -20,8 +20,11 @@ from PIL import Image, ImageDraw, ImageFilter
 # Label ids 1..6 in this order; 0 is background (ONNX zoo convention).
 CLASSES = ["circle", "triangle", "square", "star", "hexagon", "ring"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-# Training photos (real photographs from Debian packages, fetched by fetch_photos.py; see photos.json).
-PHOTO_GLOB = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data", "photos", "train", "*.jpg")
+# Real photographs from Debian packages, fetched by fetch_photos.py (see photos.json): the
+# training photos, and real objects cut out of their photos (Tux Paint's stamps).
+PHOTO_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data", "photos")
+PHOTO_GLOB = os.path.join(PHOTO_DIR, "train", "*.jpg")
+CUTOUT_GLOB = os.path.join(PHOTO_DIR, "cutouts", "*.png")
 
 MIN_VISIBLE_FRAC = 0.3   # drop instances occluded below 30 % of their own area ...
 MIN_VISIBLE_PX = 40      # ... or left with fewer pixels than this
@@ -29,7 +32,7 @@ MIN_CONTRAST = 0.3       # L1 RGB distance (0..3) between a fill and what lies b
 
 
 def photo_files(pattern=PHOTO_GLOB):
-    """The real photos used as background texture (sorted: order must not depend on the FS)."""
+    """The files matching a glob of photos or cut-outs (sorted: order must not depend on the FS)."""
     files = sorted(glob.glob(pattern))
     if not files:
         raise SystemExit(f"no photos match {pattern}: run tools/demo-model/fetch_photos.py first")
@@ -39,6 +42,11 @@ def photo_files(pattern=PHOTO_GLOB):
 def load_photos(files):
     """Each file decoded: [h, w, 3] uint8 RGB."""
     return [np.asarray(Image.open(p).convert("RGB")) for p in files]
+
+
+def load_cutouts(files):
+    """Each file decoded: [h, w, 4] uint8 RGBA (alpha 0 around the object)."""
+    return [np.asarray(Image.open(p).convert("RGBA")) for p in files]
 
 
 def read_photo_list(path):
@@ -152,17 +160,59 @@ def _fill(rng, h, w):
     return np.clip(base + 0.35 * (_smooth_noise(rng, h, w, int(rng.integers(3, 16))) - 0.5), 0, 1)
 
 
+def _paste_cutouts(rng, img, cutouts, count):
+    """Paste `count` real objects (animals, flowers, fruit cut out of photos) onto img [h, w, 3].
+
+    They are what a drawn shape is not: a photographed texture (fur, feathers, petals, peel)
+    inside an outline, often a compact one with a hard edge.  Each is flipped, rotated,
+    recoloured a little and scaled so its long side is 10-100 % of the image's short side; it
+    may poke out of the frame.  Half of them get a softened edge, as a real object in a photo
+    has, the rest keep the cut's hard edge.
+    """
+    h, w = img.shape[:2]
+    for _ in range(count):
+        obj = Image.fromarray(cutouts[rng.integers(len(cutouts))])
+        if rng.random() < 0.5:
+            obj = obj.transpose(Image.FLIP_LEFT_RIGHT)
+        obj = obj.rotate(rng.uniform(-30, 30), resample=Image.BILINEAR, expand=True)
+        side = min(h, w) * math.exp(rng.uniform(math.log(0.1), 0.0))
+        s = side / max(obj.size)
+        obj = obj.resize((max(2, round(obj.width * s)), max(2, round(obj.height * s))), Image.BILINEAR)
+        if rng.random() < 0.5:
+            obj.putalpha(obj.getchannel("A").filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5))))
+        rgba = np.asarray(obj, np.float32) / 255.0
+        rgb = np.clip(rgba[..., :3] * rng.uniform(0.75, 1.25, 3).astype(np.float32), 0, 1)
+        oh, ow = rgba.shape[:2]
+        x0, y0 = int(rng.integers(-ow // 3, w - 2 * ow // 3)), int(rng.integers(-oh // 3, h - 2 * oh // 3))
+        # the part of the object inside the frame: object rows/cols [oy0, oy1) x [ox0, ox1)
+        oy0, ox0 = max(0, -y0), max(0, -x0)
+        oy1, ox1 = min(oh, h - y0), min(ow, w - x0)
+        if oy1 <= oy0 or ox1 <= ox0:
+            continue
+        alpha = rgba[oy0:oy1, ox0:ox1, 3:]
+        region = img[y0 + oy0:y0 + oy1, x0 + ox0:x0 + ox1]
+        region[:] = alpha * rgb[oy0:oy1, ox0:ox1] + (1 - alpha) * region
+    return img
+
+
 # ------------------------------------------------------------------------- sample
-def make_sample(seed, index, width, height, photos, max_objects=10, photo_share=0.45):
+def make_sample(seed, index, width, height, photos, max_objects=10, photo_share=0.45,
+                cutouts=(), distractor_share=0.0):
     """One image + its instances.
 
     Returns (rgb uint8 [h, w, 3], list of (label_id, bool mask [h, w])) in
     back-to-front order.  Masks are the visible parts only.  photo_share: the fraction of
     backgrounds that are photo crops (the rest: gradients, smooth noise, flat colours).
+    distractor_share: the fraction of images whose background gets 1-4 real objects from
+    `cutouts` (never targets; the shapes are drawn over them).
     """
     rng = np.random.default_rng([seed, index])
     h, w = height, width
     img = _background(rng, photos, h, w, photo_share)
+    if distractor_share > 0:                     # its own stream: the shapes stay as they were
+        extra = np.random.default_rng([seed, index, 3])
+        if extra.random() < distractor_share:
+            img = _paste_cutouts(extra, img, cutouts, int(extra.integers(1, 5)))
     short = min(h, w)
     n = int(rng.integers(1, max_objects + 1))
     shapes = []
@@ -276,7 +326,7 @@ def _bokeh(rng, photos, h, w):
 
 
 def make_negative(seed, index, width, height, photos, whole_share=0.0, see_through_share=0.0,
-                  bokeh_share=0.0, mined=(), mined_share=0.0):
+                  bokeh_share=0.0, mined=(), mined_share=0.0, cutouts=(), cutout_share=0.0):
     """A hard negative: a real photo crop (close-ups to whole photos) with no shape in it.
 
     Real round things (cups, coins, flowers, wheels) must not become "circle"/"ring": the
@@ -287,6 +337,8 @@ def make_negative(seed, index, width, height, photos, whole_share=0.0, see_throu
     bokeh_share: the fraction that shows out-of-focus highlights (_bokeh).
     mined, mined_share: training photos the model still fired on, and the fraction of negatives
     taken from them rather than from all photos.
+    cutouts, cutout_share: real objects cut out of photos, and the fraction of negatives that
+    get 1-6 of them pasted on (_paste_cutouts).
     """
     rng = np.random.default_rng([seed, index, 2])   # its own stream: make_sample's is untouched
     # no draw at a share of 0, so earlier stages replay exactly
@@ -299,6 +351,8 @@ def make_negative(seed, index, width, height, photos, whole_share=0.0, see_throu
         img = _bokeh(rng, photos, height, width)
     else:
         img = _photo_crop(rng, photos, height, width, min_fraction=1.0 if whole else 0.1)
+    if cutout_share > 0 and rng.random() < cutout_share:
+        img = _paste_cutouts(rng, img, cutouts, int(rng.integers(1, 7)))
     if rng.random() < 0.2:
         img = 0.8 * img + 0.2 * _gradient(rng, height, width)
     if rng.random() < 0.3:

@@ -69,10 +69,11 @@ class HardNegativeSampler(BalancedPositiveNegativeSampler):
 class ShapesBatches(torch.utils.data.Dataset):
     """Item b = a whole batch of one random size, so no compute is spent on padding."""
 
-    def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES, negatives=0.0, photo_share=0.45,
-                 negative_options=None):
+    def __init__(self, seed, batch, photos, sizes=TRAIN_SIZES, negatives=0.0,
+                 sample_options=None, negative_options=None):
         self.seed, self.batch, self.photos, self.sizes = seed, batch, photos, sizes
-        self.negatives, self.photo_share = negatives, photo_share
+        self.negatives = negatives
+        self.sample_options = sample_options or {}       # make_sample's keyword arguments
         self.negative_options = negative_options or {}   # make_negative's keyword arguments
 
     def __len__(self):
@@ -90,7 +91,7 @@ class ShapesBatches(torch.utils.data.Dataset):
                                                  **self.negative_options), []
             else:
                 rgb, inst = synth.make_sample(self.seed, index, w, h, self.photos,
-                                              photo_share=self.photo_share)
+                                              **self.sample_options)
             if rng.random() < 0.5:  # the held-out set and user uploads are JPEGs
                 rgb = synth.jpeg_roundtrip(rgb, rng.integers(60, 96))
             bgr = torch.from_numpy(rgb[:, :, ::-1].copy()).permute(2, 0, 1).float()  # zoo: BGR 0..255
@@ -195,6 +196,12 @@ def main():
                          "(one per line, # comments)")
     ap.add_argument("--mined-share", type=float, default=0.0,
                     help="fraction of the hard negatives taken from the --mined-photos")
+    ap.add_argument("--cutouts", default=synth.CUTOUT_GLOB,
+                    help="glob of real objects cut out of photos (RGBA PNG)")
+    ap.add_argument("--cutout-negatives", type=float, default=0.0,
+                    help="fraction of the hard negatives with 1-6 --cutouts pasted on")
+    ap.add_argument("--distractors", type=float, default=0.0,
+                    help="fraction of the shape images with 1-4 --cutouts under the shapes")
     a = ap.parse_args()
     if a.mined_share > 0 and not a.mined_photos:
         ap.error("--mined-share needs --mined-photos")
@@ -220,12 +227,16 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
     files = synth.photo_files(a.photos)
     photos = synth.load_photos(files)
-    data = ShapesBatches(a.seed, a.batch, photos, tuple(a.sizes),
-                         negatives=a.negatives, photo_share=a.photo_share,
+    cutouts = synth.load_cutouts(synth.photo_files(a.cutouts)) \
+        if a.cutout_negatives > 0 or a.distractors > 0 else []
+    data = ShapesBatches(a.seed, a.batch, photos, tuple(a.sizes), negatives=a.negatives,
+                         sample_options={"photo_share": a.photo_share, "cutouts": cutouts,
+                                         "distractor_share": a.distractors},
                          negative_options={"whole_share": a.whole_negatives,
                                            "see_through_share": a.see_through, "bokeh_share": a.bokeh,
                                            "mined": pick_mined(a.mined_photos, files, photos),
-                                           "mined_share": a.mined_share})
+                                           "mined_share": a.mined_share,
+                                           "cutouts": cutouts, "cutout_share": a.cutout_negatives})
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 
