@@ -6,8 +6,9 @@
 Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` are used, so it
 works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
 scaled so its long side is at most --max-side px (the training crops never need more), then
-saved as JPEG q 95.  The 'cutouts' split (Tux Paint's photo stamps: animals, plants and food cut
-out of their photos) keeps its transparency and is saved as PNG.  data/photos/SOURCES.json records package versions and sha256 sums.
+saved as JPEG q 95.  The 'cutouts' split (Tux Paint's photo stamps: animals, plants and food
+cut out of their photos) keeps its transparency and is saved as PNG.
+data/photos/SOURCES.json records package versions and sha256 sums.
 A photo with a 'member' is a file inside a Qt resource bundle (GCompris ships its images as
 WebP inside .rcc files; qrc.py reads them).  A photo with a 'raw' is an uncompressed RGB array in
 a compressed file (scipy ships its raccoon photo as bz2-compressed bytes, 768 x 1024 x 3).
@@ -87,10 +88,11 @@ def fetch(out_dir, max_side):
             s = min(1.0, max_side / max(im.size))
             if s < 1:
                 im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
-            fmt = "PNG" if im.mode == "RGBA" else "JPEG"
-            dest = os.path.join(out_dir, p["split"], p["name"] + (".png" if fmt == "PNG" else ".jpg"))
+            fmt, ext, options = (("PNG", ".png", {}) if im.mode == "RGBA"   # a cut-out
+                                 else ("JPEG", ".jpg", {"quality": 95}))
+            dest = os.path.join(out_dir, p["split"], p["name"] + ext)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            im.save(dest + ".tmp", fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+            im.save(dest + ".tmp", fmt, **options)
             os.replace(dest + ".tmp", dest)
             with open(dest, "rb") as f:
                 digest = hashlib.sha256(f.read()).hexdigest()

@@ -177,13 +177,17 @@ def _paste_cutouts(rng, img, cutouts, count):
         obj = obj.rotate(rng.uniform(-30, 30), resample=Image.BILINEAR, expand=True)
         side = min(h, w) * math.exp(rng.uniform(math.log(0.1), 0.0))
         s = side / max(obj.size)
-        obj = obj.resize((max(2, round(obj.width * s)), max(2, round(obj.height * s))), Image.BILINEAR)
+        size = (max(2, round(obj.width * s)), max(2, round(obj.height * s)))
+        obj = obj.resize(size, Image.BILINEAR)
         if rng.random() < 0.5:
-            obj.putalpha(obj.getchannel("A").filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5))))
+            soft = ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5))
+            obj.putalpha(obj.getchannel("A").filter(soft))
         rgba = np.asarray(obj, np.float32) / 255.0
         rgb = np.clip(rgba[..., :3] * rng.uniform(0.75, 1.25, 3).astype(np.float32), 0, 1)
         oh, ow = rgba.shape[:2]
-        x0, y0 = int(rng.integers(-ow // 3, w - 2 * ow // 3)), int(rng.integers(-oh // 3, h - 2 * oh // 3))
+        # top-left corner: up to a third of the object may lie outside the frame on any side
+        x0 = int(rng.integers(-ow // 3, w - 2 * ow // 3))
+        y0 = int(rng.integers(-oh // 3, h - 2 * oh // 3))
         # the part of the object inside the frame: object rows/cols [oy0, oy1) x [ox0, ox1)
         oy0, ox0 = max(0, -y0), max(0, -x0)
         oy1, ox1 = min(oh, h - y0), min(ow, w - x0)
