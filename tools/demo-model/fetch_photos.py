@@ -28,17 +28,15 @@ import numpy as np
 from PIL import Image
 
 from qrc import read_rcc
+from synth import CUTOUT_SPLIT, PHOTO_DIR
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, "photos.json")
-REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_OUT = os.path.join(REPO, "data", "photos")
-CUTOUT_SPLIT = "cutouts"   # objects on a transparent background, pasted by synth._paste_cutouts
 
 
-def load_photo(root, photo, bundles):
-    """One manifest entry as an RGB image (RGBA for a cut-out): a plain image file, a member of
-    a .rcc bundle, or a raw array ('raw': {"compression": "bz2", "shape": [h, w, 3]})."""
+def decode_photo(root, photo, bundles):
+    """One manifest entry as a PIL image: a plain image file, a member of a .rcc bundle, or a
+    raw array ('raw': {"compression": "bz2", "shape": [h, w, 3]})."""
     path = os.path.join(root, photo["path"])
     if "raw" in photo:
         raw = photo["raw"]
@@ -49,11 +47,17 @@ def load_photo(root, photo, bundles):
         return Image.fromarray(pixels, "RGB")
     if "member" not in photo:
         with open(path, "rb") as f:
-            return Image.open(f).convert("RGBA" if photo["split"] == CUTOUT_SPLIT else "RGB")
+            return Image.open(io.BytesIO(f.read()))
     if path not in bundles:
         with open(path, "rb") as f:
             bundles[path] = read_rcc(f.read())
-    return Image.open(io.BytesIO(bundles[path][photo["member"]])).convert("RGB")
+    return Image.open(io.BytesIO(bundles[path][photo["member"]]))
+
+
+def load_photo(root, photo, bundles):
+    """One manifest entry as RGB, or RGBA for a cut-out (it keeps its transparency)."""
+    return decode_photo(root, photo, bundles).convert(
+        "RGBA" if photo["split"] == CUTOUT_SPLIT else "RGB")
 
 
 def let_apt_download_into(directory):
@@ -105,7 +109,7 @@ def fetch(out_dir, max_side):
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--out", default=PHOTO_DIR)
     ap.add_argument("--max-side", type=int, default=1280)
     a = ap.parse_args()
     got = fetch(a.out, a.max_side)

@@ -23,8 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Real photographs from Debian packages, fetched by fetch_photos.py (see photos.json): the
 # training photos, and real objects cut out of their photos (Tux Paint's stamps).
 PHOTO_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data", "photos")
+CUTOUT_SPLIT = "cutouts"   # photos.json split of objects on a transparent background (PNG)
 PHOTO_GLOB = os.path.join(PHOTO_DIR, "train", "*.jpg")
-CUTOUT_GLOB = os.path.join(PHOTO_DIR, "cutouts", "*.png")
+CUTOUT_GLOB = os.path.join(PHOTO_DIR, CUTOUT_SPLIT, "*.png")
 
 MIN_VISIBLE_FRAC = 0.3   # drop instances occluded below 30 % of their own area ...
 MIN_VISIBLE_PX = 40      # ... or left with fewer pixels than this
@@ -39,14 +40,10 @@ def photo_files(pattern=PHOTO_GLOB):
     return files
 
 
-def load_photos(files):
-    """Each file decoded: [h, w, 3] uint8 RGB."""
-    return [np.asarray(Image.open(p).convert("RGB")) for p in files]
-
-
-def load_cutouts(files):
-    """Each file decoded: [h, w, 4] uint8 RGBA (alpha 0 around the object)."""
-    return [np.asarray(Image.open(p).convert("RGBA")) for p in files]
+def load_photos(files, mode="RGB"):
+    """Each file decoded: [h, w, 3] uint8 RGB, or [h, w, 4] RGBA for cut-outs (alpha 0 around
+    the object)."""
+    return [np.asarray(Image.open(p).convert(mode)) for p in files]
 
 
 def read_photo_list(path):

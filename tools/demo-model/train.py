@@ -227,7 +227,7 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
     files = synth.photo_files(a.photos)
     photos = synth.load_photos(files)
-    cutouts = synth.load_cutouts(synth.photo_files(a.cutouts)) \
+    cutouts = synth.load_photos(synth.photo_files(a.cutouts), mode="RGBA") \
         if a.cutout_negatives > 0 or a.distractors > 0 else []
     data = ShapesBatches(a.seed, a.batch, photos, tuple(a.sizes), negatives=a.negatives,
                          sample_options={"photo_share": a.photo_share, "cutouts": cutouts,
