@@ -28,6 +28,7 @@ from PIL import Image
 from torchvision.models.detection._utils import BalancedPositiveNegativeSampler
 
 import synth
+from distill import NearShapeDistiller
 from evaluate import evaluate
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZooGraph, build_model
 
@@ -202,6 +203,13 @@ def main():
                     help="fraction of the hard negatives with 1-6 --cutouts pasted on")
     ap.add_argument("--distractors", type=float, default=0.0,
                     help="fraction of the shape images with 1-4 --cutouts under the shapes")
+    ap.add_argument("--teacher", default=None,
+                    help="checkpoint (.pt) whose class and objectness scores near the shapes the "
+                         "model is also pulled toward (distill.py)")
+    ap.add_argument("--distill-weight", type=float, default=1.0,
+                    help="weight of each --teacher term in the loss")
+    ap.add_argument("--distill-iou", type=float, default=0.3,
+                    help="RoIs and anchors with at least this IoU with a shape are distilled")
     a = ap.parse_args()
     if a.mined_share > 0 and not a.mined_photos:
         ap.error("--mined-share needs --mined-photos")
@@ -220,6 +228,13 @@ def main():
     ema = EMA(model)
     if a.init and "ema" in start:  # the committed checkpoint holds only the exported weights
         ema.m.load_state_dict(start["ema"])
+    distiller = None  # after the EMA copy: its hooks stay on the trained model only
+    if a.teacher:
+        teacher = build_model()
+        teacher.load_state_dict(torch.load(a.teacher, map_location="cpu")["model"])
+        distiller = NearShapeDistiller(model, teacher, a.distill_iou)
+        print(f"distilling from {a.teacher} (weight {a.distill_weight}, IoU >= {a.distill_iou})",
+              flush=True)
     decay, no_decay = [], []
     for n, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)  # no weight decay on BN/bias
@@ -270,6 +285,8 @@ def main():
         for gr in opt.param_groups:
             gr["lr"] = lr
         losses = model(images, targets)
+        if distiller:
+            losses.update({k: a.distill_weight * v for k, v in distiller.loss(targets).items()})
         loss = sum(losses.values())
         if not torch.isfinite(loss):
             print(f"iter {it}: non-finite loss, batch skipped", flush=True)
