@@ -25,7 +25,9 @@ def main():
     ap.add_argument("--hardware", default="2 CPU cores (Debian torch 1.13, OpenBLAS/OpenMP)",
                     help="what the training ran on, as the card should state it")
     # A model trained in several warm-restarted stages lists them (JSON: [{run, iterations,
-    # batch, wallClockMinutes, seed}, ...]); the totals then come from the stages, not the last run.
+    # batch, wallClockMinutes, seed, optional stage number}, ...]); the totals then come from the
+    # stages, not the last run.  Stages tried but not on the shipped weights' path are left out,
+    # so an entry may carry its number ("stage": 17) instead of its position.
     ap.add_argument("--stages", default=None, help="JSON file listing the training stages")
     add_weights_arg(ap)  # as given to export.py
     ap.add_argument("--maskserve-metrics", default=None,
@@ -47,7 +49,8 @@ def main():
     iterations = sum(s["iterations"] for s in stages) if stages else int(ck["iter"])
     minutes = (sum(s["wallClockMinutes"] for s in stages) if stages
                else a.train_minutes or ck["elapsed_min"])
-    seeds = (", ".join("%d (stage %d)" % (s["seed"], i + 1) for i, s in enumerate(stages))
+    numbers = [s.get("stage", i + 1) for i, s in enumerate(stages or [])]
+    seeds = (", ".join("%d (stage %d)" % (s["seed"], n) for n, s in zip(numbers, stages))
              if stages else targs["seed"])
     card = {
         "id": "demo-shapes",
@@ -73,7 +76,9 @@ def main():
                        "AdamW lr %s wd %g, linear warm-up + cosine on wall-clock progress, "
                        "grad-clip 10; exported weights: %s; per-class NMS 0.5 (class-agnostic NMS off: it cost AP)"
                        % ("per stage (see stages)" if stages else "%g" % targs["lr"], targs["wd"],
-                          "the EMA" if a.weights == "ema" else "the final ones, not their EMA")),
+                          "the EMA" if a.weights == "ema" else
+                          "as the last stage says (blend.py)" if stages else
+                          "the final ones, not their EMA")),
             "iterations": iterations,
             "batch": targs["batch"],
             "imagesSeen": iterations * targs["batch"],
@@ -83,7 +88,7 @@ def main():
             "hardware": a.hardware,
             "seed": seeds,
             # A stage may describe its own data (e.g. a fine-tune with other photos and negatives).
-            "data": ("; ".join("stage %d: %s" % (i + 1, s["data"]) for i, s in enumerate(stages))
+            "data": ("; ".join("stage %d: %s" % (n, s["data"]) for n, s in zip(numbers, stages))
                      if stages and all("data" in s for s in stages) else
                      "on-the-fly synthetic images from tools/demo-model/synth.py (seed %s): "
                      "1-10 shapes, random colours/gradients/noise fills, sizes 8-55 %% of the short "
