@@ -34,7 +34,7 @@ if __name__ == "__main__":
     a_weights, b_weights = a[args.a_weights], b[args.b_weights]
     blended = {k: (1 - t) * a_weights[k] + t * v if v.is_floating_point() else v
                for k, v in b_weights.items()}
-    out = {k: v for k, v in b.items() if k != "ema"}   # the EMA is not blended: not exported
+    out = {k: v for k, v in b.items() if k != "ema"}   # B's EMA is dropped: only the blend ships
     out["model"] = blended
     out["blend"] = {"a": args.a, "b": args.b, "t": t,
                     "weights": {"a": args.a_weights, "b": args.b_weights}}
