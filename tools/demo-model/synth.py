@@ -157,13 +157,13 @@ def _fill(rng, h, w):
     return np.clip(base + 0.35 * (_smooth_noise(rng, h, w, int(rng.integers(3, 16))) - 0.5), 0, 1)
 
 
-def _paste_cutouts(rng, img, cutouts, count):
+def _paste_cutouts(rng, img, cutouts, count, side_range=(0.1, 1.0)):
     """Paste `count` real objects (animals, flowers, fruit cut out of photos) onto img [h, w, 3].
 
     They are what a drawn shape is not: a photographed texture (fur, feathers, petals, peel)
     inside an outline, often a compact one with a hard edge.  Each is flipped, rotated,
-    recoloured a little and scaled so its long side is 10-100 % of the image's short side; it
-    may poke out of the frame.  Half of them get a softened edge, as a real object in a photo
+    recoloured a little and scaled so its long side is a log-uniform share (side_range) of the
+    image's short side; it may poke out of the frame.  Half of them get a softened edge, as a real object in a photo
     has, the rest keep the cut's hard edge.
     """
     h, w = img.shape[:2]
@@ -172,7 +172,7 @@ def _paste_cutouts(rng, img, cutouts, count):
         if rng.random() < 0.5:
             obj = obj.transpose(Image.FLIP_LEFT_RIGHT)
         obj = obj.rotate(rng.uniform(-30, 30), resample=Image.BILINEAR, expand=True)
-        side = min(h, w) * math.exp(rng.uniform(math.log(0.1), 0.0))
+        side = min(h, w) * math.exp(rng.uniform(math.log(side_range[0]), math.log(side_range[1])))
         s = side / max(obj.size)
         size = (max(2, round(obj.width * s)), max(2, round(obj.height * s)))
         obj = obj.resize(size, Image.BILINEAR)
@@ -194,6 +194,15 @@ def _paste_cutouts(rng, img, cutouts, count):
         region = img[y0 + oy0:y0 + oy1, x0 + ox0:x0 + ox1]
         region[:] = alpha * rgb[oy0:oy1, ox0:ox1] + (1 - alpha) * region
     return img
+
+
+def _paste_crowd(rng, img, cutouts):
+    """A crowd of small look-alikes pasted onto img [h, w, 3]: 12-48 copies of 1-3 cut-outs, each
+    4-15 % of the short side, as in a flower bed, a pebble beach or a fruit stall.  Many similar
+    compact outlines side by side is what a page of drawn shapes looks like, so the model must
+    see it in photos that hold no shape."""
+    kinds = [cutouts[i] for i in rng.integers(len(cutouts), size=int(rng.integers(1, 4)))]
+    return _paste_cutouts(rng, img, kinds, int(rng.integers(12, 49)), side_range=(0.04, 0.15))
 
 
 # ------------------------------------------------------------------------- sample
@@ -327,7 +336,8 @@ def _bokeh(rng, photos, h, w):
 
 
 def make_negative(seed, index, width, height, photos, whole_share=0.0, see_through_share=0.0,
-                  bokeh_share=0.0, mined=(), mined_share=0.0, cutouts=(), cutout_share=0.0):
+                  bokeh_share=0.0, mined=(), mined_share=0.0, cutouts=(), cutout_share=0.0,
+                  crowd_share=0.0):
     """A hard negative: a real photo crop (close-ups to whole photos) with no shape in it.
 
     Real round things (cups, coins, flowers, wheels) must not become "circle"/"ring": the
@@ -340,6 +350,7 @@ def make_negative(seed, index, width, height, photos, whole_share=0.0, see_throu
     taken from them rather than from all photos.
     cutouts, cutout_share: real objects cut out of photos, and the fraction of negatives that
     get 1-6 of them pasted on (_paste_cutouts).
+    crowd_share: the fraction of negatives that get a crowd of small cut-outs (_paste_crowd).
     """
     rng = np.random.default_rng([seed, index, 2])   # its own stream: make_sample's is untouched
     # no draw at a share of 0, so earlier stages replay exactly
@@ -354,6 +365,8 @@ def make_negative(seed, index, width, height, photos, whole_share=0.0, see_throu
         img = _photo_crop(rng, photos, height, width, min_fraction=1.0 if whole else 0.1)
     if cutout_share > 0 and rng.random() < cutout_share:
         img = _paste_cutouts(rng, img, cutouts, int(rng.integers(1, 7)))
+    if crowd_share > 0 and rng.random() < crowd_share:
+        img = _paste_crowd(rng, img, cutouts)
     if rng.random() < 0.2:
         img = 0.8 * img + 0.2 * _gradient(rng, height, width)
     if rng.random() < 0.3:

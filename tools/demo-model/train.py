@@ -201,6 +201,9 @@ def main():
                     help="glob of real objects cut out of photos (RGBA PNG)")
     ap.add_argument("--cutout-negatives", type=float, default=0.0,
                     help="fraction of the hard negatives with 1-6 --cutouts pasted on")
+    ap.add_argument("--crowd-negatives", type=float, default=0.0,
+                    help="fraction of the hard negatives with a crowd of 12-48 small --cutouts "
+                         "(a flower bed, pebbles, a fruit stall)")
     ap.add_argument("--distractors", type=float, default=0.0,
                     help="fraction of the shape images with 1-4 --cutouts under the shapes")
     ap.add_argument("--teacher", default=None,
@@ -243,7 +246,7 @@ def main():
     files = synth.photo_files(a.photos)
     photos = synth.load_photos(files)
     cutouts = synth.load_photos(synth.photo_files(a.cutouts), mode="RGBA") \
-        if a.cutout_negatives > 0 or a.distractors > 0 else []
+        if a.cutout_negatives > 0 or a.crowd_negatives > 0 or a.distractors > 0 else []
     data = ShapesBatches(a.seed, a.batch, photos, tuple(a.sizes), negatives=a.negatives,
                          sample_options={"photo_share": a.photo_share, "cutouts": cutouts,
                                          "distractor_share": a.distractors},
@@ -251,7 +254,8 @@ def main():
                                            "see_through_share": a.see_through, "bokeh_share": a.bokeh,
                                            "mined": pick_mined(a.mined_photos, files, photos),
                                            "mined_share": a.mined_share,
-                                           "cutouts": cutouts, "cutout_share": a.cutout_negatives})
+                                           "cutouts": cutouts, "cutout_share": a.cutout_negatives,
+                                           "crowd_share": a.crowd_negatives})
     loader = torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=1,
                                          prefetch_factor=4, persistent_workers=True)
 
