@@ -163,8 +163,8 @@ def _paste_cutouts(rng, img, cutouts, count, side_range=(0.1, 1.0)):
     They are what a drawn shape is not: a photographed texture (fur, feathers, petals, peel)
     inside an outline, often a compact one with a hard edge.  Each is flipped, rotated,
     recoloured a little and scaled so its long side is a log-uniform share (side_range) of the
-    image's short side; it may poke out of the frame.  Half of them get a softened edge, as a real object in a photo
-    has, the rest keep the cut's hard edge.
+    image's short side; it may poke out of the frame.  Half of them get a softened edge, as a
+    real object in a photo has, the rest keep the cut's hard edge.
     """
     h, w = img.shape[:2]
     for _ in range(count):
