@@ -1,7 +1,7 @@
 """Fetch the real photographs listed in photos.json from Debian's archive into data/photos/.
 
     /usr/bin/python3 tools/demo-model/fetch_photos.py
-    # -> data/photos/{train,heldout,blind}/*.jpg and data/photos/cutouts/*.png
+    # -> data/photos/{train,heldout,blind,test}/*.jpg and data/photos/cutouts/*.png
 
 Only `apt-get download` (the .deb files, nothing installed) and `dpkg-deb -x` are used, so it
 works wherever apt works (run `apt-get update` first).  Each photo is converted to RGB and
