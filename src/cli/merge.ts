@@ -63,7 +63,10 @@ export async function mergeRuns(dirs: readonly string[], outDir: string): Promis
 }
 
 async function readRun(dir: string): Promise<RunOutput> {
-  const [images, results] = await Promise.all([readJsonArray(dir, RUN_FILES.images), readJsonArray(dir, RUN_FILES.cocoResults)]);
+  // Read one after the other so a directory missing both files always names images.json, the
+  // file that marks a predict output (Promise.all would report whichever read failed first).
+  const images = await readJsonArray(dir, RUN_FILES.images);
+  const results = await readJsonArray(dir, RUN_FILES.cocoResults);
   for (const image of images) {
     if (!isRecord(image) || !Number.isSafeInteger(image.image_id) || typeof image.input !== 'string') {
       throw new UsageError(`${join(dir, RUN_FILES.images)} is not a maskserve images.json (each entry needs image_id and input)`);
