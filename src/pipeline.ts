@@ -17,6 +17,7 @@ import { IN_THREAD, type PixelWork } from './pixels/work.js';
 import type { ModelSession } from './runtime/runtime.js';
 import type { InferencePool } from './runtime/worker-pool.js';
 import type { ModelCard, ModelRef, RawImage, SegmentResult, Size, Timings } from './types.js';
+import { allInOrder } from './all-in-order.js';
 
 export interface LoadedModel {
   readonly ref: ModelRef;
@@ -43,7 +44,7 @@ export interface LoadModelOptions {
 export async function loadModel(spec: string | ResolvedModel | undefined, options: LoadModelOptions): Promise<LoadedModel> {
   const started = performance.now();
   const resolved = typeof spec === 'object' ? spec : await resolveModelSpec(spec, options.env);
-  const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
+  const [graph, card] = await allInOrder([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
   const { family, adapter } = createAdapter(graph, card, options.family);
   const session = await options.pool.load(resolved.path, graph);
   const id = card.id ?? resolved.id;

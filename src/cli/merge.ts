@@ -6,6 +6,7 @@
 // merge before anything is written.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { allInOrder } from '../all-in-order.js';
 import { writeAtomically } from '../atomic-write.js';
 import type { CocoResult } from '../types.js';
 import { UsageError } from './exit-codes.js';
@@ -31,7 +32,7 @@ export interface MergeSummary {
 
 export async function mergeRuns(dirs: readonly string[], outDir: string): Promise<MergeSummary> {
   if (dirs.length === 0) throw new UsageError('Give the output directories of the runs to merge');
-  const runs = await Promise.all(dirs.map(readRun));
+  const runs = await allInOrder(dirs.map(readRun));
   const ids = runs.flatMap((run) => run.images.map((image) => image.image_id));
   const renumbered = new Set(ids).size !== ids.length;
 
@@ -63,10 +64,8 @@ export async function mergeRuns(dirs: readonly string[], outDir: string): Promis
 }
 
 async function readRun(dir: string): Promise<RunOutput> {
-  // Read one after the other so a directory missing both files always names images.json, the
-  // file that marks a predict output (Promise.all would report whichever read failed first).
-  const images = await readJsonArray(dir, RUN_FILES.images);
-  const results = await readJsonArray(dir, RUN_FILES.cocoResults);
+  // A directory missing both files names images.json, the file that marks a predict output.
+  const [images, results] = await allInOrder([readJsonArray(dir, RUN_FILES.images), readJsonArray(dir, RUN_FILES.cocoResults)]);
   for (const image of images) {
     if (!isRecord(image) || !Number.isSafeInteger(image.image_id) || typeof image.input !== 'string') {
       throw new UsageError(`${join(dir, RUN_FILES.images)} is not a maskserve images.json (each entry needs image_id and input)`);

@@ -6,6 +6,7 @@ import { readGraphInfo } from '../models/onnx-graph-info.js';
 import { resolveModelSpec } from '../models/resolve.js';
 import type { ValueInfo } from '../types.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { allInOrder } from '../all-in-order.js';
 
 export interface ModelInfo {
   readonly id: string;
@@ -24,7 +25,7 @@ export interface ModelInfo {
 
 export async function describeModel(spec: string, family?: string): Promise<ModelInfo> {
   const resolved = await resolveModelSpec(spec);
-  const [graph, card] = await Promise.all([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
+  const [graph, card] = await allInOrder([readGraphInfo(resolved.path), readModelCard(resolved.path)]);
   const detected = createAdapter(graph, card, family);
   const { adapter } = detected;
   return {

@@ -20,6 +20,7 @@ import { calibrateActivations } from './calibrate.js';
 import { nodeName, planQuantization, type PlanOptions, type QuantizationPlan } from './plan.js';
 import { rewriteToQdq, type ActivationRange } from './qdq.js';
 import { DEFAULT_CALIBRATION_IMAGES, DEFAULT_PERCENTILE, MIN_CALIBRATION_IMAGES, type CalibrationMethod } from './calibration-settings.js';
+import { allInOrder } from '../all-in-order.js';
 
 export type QuantizeStage = 'read' | 'calibrate' | 'write';
 
@@ -64,7 +65,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const spec = readSpecOf(bytes, source.path);
   refuseQuantized(spec);
   // An empty plan (no Conv/Gemm/Add, or none feeding another layer) is refused below.
-  const [graph, card] = await Promise.all([readGraphInfo(bytes), readModelCard(source.path)]);
+  const [graph, card] = await allInOrder([readGraphInfo(bytes), readModelCard(source.path)]);
   const { family, adapter } = createAdapter(graph, card, options.family);
   let plan = planQuantization(spec, options.plan);
   if (plan.nodes.size === 0) {
