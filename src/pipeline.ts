@@ -3,6 +3,7 @@
 // Families override stages through their adapter, never this loop. Where the per-pixel stages
 // run is the caller's choice (extras.pixels): the server's pixel pool, or the calling thread.
 import { performance } from 'node:perf_hooks';
+import { allInOrder } from './all-in-order.js';
 import type { FamilyAdapter } from './adapters/adapter.js';
 import { classFilter } from './adapters/instances.js';
 import { createAdapter } from './adapters/registry.js';
@@ -17,7 +18,6 @@ import { IN_THREAD, type PixelWork } from './pixels/work.js';
 import type { ModelSession } from './runtime/runtime.js';
 import type { InferencePool } from './runtime/worker-pool.js';
 import type { ModelCard, ModelRef, RawImage, SegmentResult, Size, Timings } from './types.js';
-import { allInOrder } from './all-in-order.js';
 
 export interface LoadedModel {
   readonly ref: ModelRef;

@@ -1,12 +1,12 @@
 // `maskserve models info`: what a graph declares and how maskserve will treat it, without
 // running it (graph read from the protobuf, family detected as the pipeline would).
 import { createAdapter } from '../adapters/registry.js';
+import { allInOrder } from '../all-in-order.js';
 import { readModelCard } from '../models/model-card.js';
 import { readGraphInfo } from '../models/onnx-graph-info.js';
 import { resolveModelSpec } from '../models/resolve.js';
 import type { ValueInfo } from '../types.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { allInOrder } from '../all-in-order.js';
 
 export interface ModelInfo {
   readonly id: string;

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { createAdapter } from '../adapters/registry.js';
+import { allInOrder } from '../all-in-order.js';
 import { MaskserveError } from '../errors.js';
 import { readModelCard } from '../models/model-card.js';
 import { namingTheFile, readGraphInfo } from '../models/onnx-graph-info.js';
@@ -20,7 +21,6 @@ import { calibrateActivations } from './calibrate.js';
 import { nodeName, planQuantization, type PlanOptions, type QuantizationPlan } from './plan.js';
 import { rewriteToQdq, type ActivationRange } from './qdq.js';
 import { DEFAULT_CALIBRATION_IMAGES, DEFAULT_PERCENTILE, MIN_CALIBRATION_IMAGES, type CalibrationMethod } from './calibration-settings.js';
-import { allInOrder } from '../all-in-order.js';
 
 export type QuantizeStage = 'read' | 'calibrate' | 'write';
 
