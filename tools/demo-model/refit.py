@@ -1,4 +1,5 @@
-"""Refit the box classifier (the last layer, 256 -> 7 logits) on frozen features.
+"""Refit the box classifier (the last layer, 256 -> 7 logits) on frozen features; or, with
+fit --layers head, the box head's FC layer and both predictors.
 
 Every earlier stage fine-tuned the whole network with SGD on a stream of fresh images: the
 classifier never saw the same negative twice, and each stage that made one real photo quieter
@@ -12,7 +13,8 @@ keeps) are cached once for
   - every training photo at the deployed resize, whole and as its four corner crops,
 
 and the 7 x 257 parameters are fitted to convergence on all of them at once (L-BFGS), which a
-stochastic stage never reaches.
+stochastic stage never reaches.  A fifth of the views (--validate) is held back to choose the
+options with.
 
     T=tools/demo-model
     /usr/bin/python3 $T/refit.py cache --ckpt $T/checkpoints/demo-shapes.pt --out $T/runs/refit/cache.pt
@@ -23,9 +25,10 @@ Not used for the shipped weights: every setting tried moved the model along the 
 between shapes found and photos fired on that the training stages had met, and none beat M17 on
 both (model card, History, session 18).
 
-A proposal in a shape image is labelled with the class of the shape it overlaps at IoU >= 0.5,
-background below 0.3 and ignored in between (its regressed box may still land on the shape).
-Every proposal in a negative is background.
+A proposal in a shape image is labelled with the class of the shape it overlaps at IoU >= 0.5
+and background below, as in training; with fit --ignore-band, proposals at IoU 0.3-0.5 are left
+out instead (their regressed box may still land on the shape).  Every proposal in a negative is
+background.
 """
 import argparse
 import copy
@@ -41,22 +44,16 @@ from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import box_iou
 
 import synth
-from evaluate import SHIPPED_WEIGHTS, add_weights_arg, preprocess
-from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, build_model
+from evaluate import add_weights_arg, load_graph, preprocess
+from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
 from negatives import views
+from train import pick_mined
 
 FOREGROUND_IOU = 0.5   # Fast R-CNN's rule, as in training
-BACKGROUND_IOU = 0.3   # proposals in between are ignored
+BACKGROUND_IOU = 0.3   # proposals in between are left out with fit --ignore-band
 KINDS = ("shapes", "negative", "photo")  # what a cached view is
 FC = 3  # box_head[3] is the Linear 4704 -> 256 (box_head[:3]: two conv blocks + flatten)
 CLASSIFIER = ("roi_heads.box_predictor.cls_score.weight", "roi_heads.box_predictor.cls_score.bias")
-
-
-def load_model(ckpt, weights=SHIPPED_WEIGHTS):
-    m = build_model()
-    sd = torch.load(ckpt, map_location="cpu")
-    m.load_state_dict(sd[weights] if weights in sd else sd)
-    return m.eval()
 
 
 @torch.no_grad()
@@ -97,12 +94,11 @@ def shape_labels(proposals, instances, scale):
 
 
 def build_cache(a):
-    model = load_model(a.ckpt, a.weights)
+    model = load_graph(a.ckpt, weights=a.weights).m
     photo_paths = synth.photo_files(a.photos)
     photos = synth.load_photos(photo_paths)
     cutouts = synth.load_photos(synth.photo_files(a.cutouts), mode="RGBA")
-    mined = [photos[photo_paths.index(p)] for p in photo_paths
-             if os.path.basename(p) in set(synth.read_photo_list(a.mined_photos))]
+    mined = pick_mined(a.mined_photos, photo_paths, photos)
     negative_options = {"whole_share": 0.3, "see_through_share": 0.2, "bokeh_share": 0.2,
                         "mined": mined, "mined_share": 0.3, "cutouts": cutouts,
                         "cutout_share": 0.5, "crowd_share": 0.2}
@@ -120,11 +116,11 @@ def build_cache(a):
             print(f"{len(rows)} views, {time.time() - started:.0f} s", flush=True)
 
     for i in range(a.shape_images):
-        w, h = (int(v) for v in size_rng.integers(256 // 8, 640 // 8 + 1, 2) * 8)
+        w, h = synth.draw_size(size_rng)
         rgb, instances = synth.make_sample(a.seed, i, w, h, photos)
         add("shapes", f"shapes-{i}", synth.jpeg_roundtrip(rgb, 85), instances)
     for i in range(a.negative_images):
-        w, h = (int(v) for v in size_rng.integers(256 // 8, 640 // 8 + 1, 2) * 8)
+        w, h = synth.draw_size(size_rng)
         rgb = synth.make_negative(a.seed, i, w, h, photos, **negative_options)
         add("negative", f"negative-{i}", synth.jpeg_roundtrip(rgb, int(size_rng.integers(60, 96))))
     for path in photo_paths:
@@ -137,20 +133,40 @@ def build_cache(a):
     print(f"wrote {a.out}: {len(rows)} views in {time.time() - started:.0f} s")
 
 
-def stack(rows):
-    """The cache as flat tensors: features [N,256], labels [N], weight group [N] (its kind)."""
+def stack(rows, ignore_band):
+    """The cache as flat tensors: features [N,256], labels [N] (-1: left out of the fit), the
+    kind of view each proposal comes from [N]."""
     features = torch.cat([r["features"] for r in rows])
     labels = torch.cat([r["labels"] for r in rows])
+    if not ignore_band:
+        labels = labels.clamp(min=0)   # training's rule: background below IoU 0.5
     kinds = torch.cat([torch.full((len(r["labels"]),), r["kind"]) for r in rows])
     return features, labels, kinds
+
+
+def kind_weights(kinds, labels, a):
+    """[N] float64: each proposal's weight, so that each kind of view weighs in with its total
+    (shape images 1, --negative-weight, --photo-weight); proposals left out weigh 0."""
+    share = {"shapes": 1.0, "negative": a.negative_weight, "photo": a.photo_weight}
+    weights = torch.zeros(len(labels), dtype=torch.float64)
+    for k, kind in enumerate(KINDS):
+        sel = (kinds == k) & (labels >= 0)
+        if sel.any():
+            weights[sel] = share[kind] / sel.sum()
+    return weights
+
+
+def linear(weight, bias):
+    """outputs(row) for count(): a classifier on the cached 256-d features, the cached boxes."""
+    return lambda r: (r["features"] @ weight.T + bias, r["regression"])
 
 
 def held_back(rows, fraction):
     """Views kept out of the fit to choose its options with: every fraction-th shape image and
     negative, and every view of every fraction-th photo (a photo's crops go with it)."""
-    step = max(1, round(1 / fraction)) if fraction > 0 else 0
-    if not step:
+    if fraction <= 0:
         return [False] * len(rows)
+    step = max(1, round(1 / fraction))
     photos = sorted({r["name"].split(":")[0] for r in rows if r["kind"] == KINDS.index("photo")})
     back = {p for k, p in enumerate(photos) if k % step == step - 1}
     return [r["name"].split(":")[0] in back if r["kind"] == KINDS.index("photo")
@@ -165,7 +181,7 @@ def count(model, rows, outputs, threshold):
     detections on shape images, and detections on negatives and on photos (whole / crops)."""
     heads = model.roi_heads
     tally = {"objects": 0, "found": 0, "shapeFalse": 0, "negatives": 0, "negativeViews": 0,
-             "wholePhotos": 0, "whole": 0, "crops": 0, "cropViews": 0, "wholeViews": 0}
+             "whole": 0, "crops": 0, "cropViews": 0, "wholeViews": 0}
     for r in rows:
         logits, regression = outputs(r)
         boxes, scores, labels = heads.postprocess_detections(logits, regression, [r["proposals"]],
@@ -245,7 +261,7 @@ def threshold_loss(logits, labels, objects, weights, a):
 
 
 def fit(a):
-    model = load_model(a.ckpt, a.weights)
+    model = load_graph(a.ckpt, weights=a.weights).m
     cache = torch.load(a.cache, map_location="cpu")
     rows = cache["rows"]
     back = held_back(rows, a.validate)
@@ -253,19 +269,11 @@ def fit(a):
     check_rows = [r for r, b in zip(rows, back) if b]
     if a.layers == "head":
         return fit_head(a, model, cache, train_rows, check_rows)
-    features, labels, kinds = stack(train_rows)
+    features, labels, kinds = stack(train_rows, a.ignore_band)
     objects = object_ids(train_rows, a.object_iou)
-    if not a.ignore_band:
-        labels = labels.clamp(min=0)   # training's rule: background below IoU 0.5
     used = labels >= 0
-    features, labels, kinds, objects = features[used], labels[used], kinds[used], objects[used]
-    # one weight per kind of view, each kind's total weight fixed by the options
-    share = {"shapes": 1.0, "negative": a.negative_weight, "photo": a.photo_weight}
-    weights = torch.zeros(len(labels))
-    for k, kind in enumerate(KINDS):
-        sel = kinds == k
-        if sel.any():
-            weights[sel] = share[kind] / sel.sum()
+    features, labels, objects = features[used], labels[used], objects[used]
+    weights = kind_weights(kinds[used], labels, a).float()
     sd = model.state_dict()
     w0, b0 = sd[CLASSIFIER[0]].clone(), sd[CLASSIFIER[1]].clone()
     weight, bias = w0.clone().requires_grad_(), b0.clone().requires_grad_()
@@ -288,14 +296,12 @@ def fit(a):
     print(f"fitted on {len(train_rows)} views ({len(labels)} proposals) in {time.time() - started:.0f} s, "
           f"loss {float(closure()):.5f}, |W - W0| {float((weight - w0).norm()):.3f}")
     weight, bias = weight.detach(), bias.detach()
-    def linear(w, b):
-        return lambda r: (r["features"] @ w.T + b, r["regression"])
-
     for name, subset in (("fitted on", train_rows), ("held back", check_rows)):
         if subset:
             for when, w, b in (("before", w0, b0), ("after", weight, bias)):
-                print(f"{name:10s} {when + ':':7s} {describe(count(model, subset, linear(w, b), a.threshold))}")
-    save(a, cache, {CLASSIFIER[0]: weight, CLASSIFIER[1]: bias})
+                tally = count(model, subset, linear(w, b), a.threshold)
+                print(f"{name:10s} {when + ':':7s} {describe(tally)}")
+    save(a, model, cache, {CLASSIFIER[0]: weight, CLASSIFIER[1]: bias})
 
 
 def fit_head(a, model, cache, train_rows, check_rows):
@@ -313,16 +319,9 @@ def fit_head(a, model, cache, train_rows, check_rows):
         inputs[start:start + n] = r["head_input"]
         r["head_input"] = None           # the cache's copy: one copy of ~7 GB is enough
         start += n
-    _, labels, kinds = stack(train_rows)
-    if not a.ignore_band:
-        labels = labels.clamp(min=0)
+    _, labels, kinds = stack(train_rows, a.ignore_band)
     regression0 = torch.cat([r["regression"] for r in train_rows])
-    share = {"shapes": 1.0, "negative": a.negative_weight, "photo": a.photo_weight}
-    draw = torch.zeros(len(labels), dtype=torch.float64)
-    for k, kind in enumerate(KINDS):
-        sel = (kinds == k) & (labels >= 0)
-        if sel.any():
-            draw[sel] = share[kind] / sel.sum()
+    draw = kind_weights(kinds, labels, a)
     params = list(fc.parameters()) + list(predictor.parameters())
     optimizer = torch.optim.Adam(params, lr=a.lr)
     generator = torch.Generator().manual_seed(cache["seed"])
@@ -349,20 +348,17 @@ def fit_head(a, model, cache, train_rows, check_rows):
             print(f"step {step + 1} ({time.time() - started:.0f} s): class {float(classification):.4f} "
                   f"box {float(box):.5f}  held back: {tally}", flush=True)
     if check_rows:
-        base = lambda r: (r["features"] @ heads.box_predictor.cls_score.weight.T
-                          + heads.box_predictor.cls_score.bias, r["regression"])
+        base = linear(heads.box_predictor.cls_score.weight, heads.box_predictor.cls_score.bias)
         print(f"held back before: {describe(count(model, check_rows, base, a.threshold))}")
     replaced = {f"roi_heads.box_head.{FC}.{k}": v.detach() for k, v in fc.state_dict().items()}
     replaced.update({f"roi_heads.box_predictor.{k}": v.detach() for k, v in predictor.state_dict().items()})
-    save(a, cache, replaced)
+    save(a, model, cache, replaced)
 
 
-def save(a, cache, replaced):
-    """The source checkpoint's exported weights with the refitted tensors in place."""
+def save(a, model, cache, replaced):
+    """The model's weights (as loaded from --ckpt) with the refitted tensors in place."""
     if a.out:
-        source = torch.load(a.ckpt, map_location="cpu")
-        state = dict(source[a.weights] if a.weights in source else source)
-        state.update(replaced)
+        state = {**model.state_dict(), **replaced}
         out = {"model": state, "refit": {"ckpt": a.ckpt, "weights": a.weights, "cache": a.cache,
                                           "cacheSeed": cache["seed"], "validate": a.validate,
                                           "layers": a.layers, "negativeWeight": a.negative_weight,

@@ -406,13 +406,19 @@ def rle_decode(rle):
     return flat.reshape((w, h)).T.astype(bool)
 
 
+def draw_size(rng, min_side=256, max_side=640):
+    """(width, height) of a held-out-style image: each a multiple of 8 in [min_side, max_side]."""
+    w, h = (int(v) for v in rng.integers(min_side // 8, max_side // 8 + 1, 2) * 8)
+    return w, h
+
+
 def write_coco(out_dir, count, seed, min_side=256, max_side=640, quality=85, photos_glob=PHOTO_GLOB):
     photos = load_photos(photo_files(photos_glob))
     os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
     images, anns = [], []
     size_rng = np.random.default_rng([seed, 10**9])  # image sizes: separate stream
     for i in range(count):
-        w, h = (int(v) for v in size_rng.integers(min_side // 8, max_side // 8 + 1, 2) * 8)
+        w, h = draw_size(size_rng, min_side, max_side)
         rgb, inst = make_sample(seed, i, w, h, photos)
         name = f"shapes_{i:04d}.jpg"
         Image.fromarray(rgb).save(os.path.join(out_dir, "images", name), "JPEG", quality=quality)
