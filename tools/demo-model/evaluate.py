@@ -20,7 +20,7 @@ from PIL import Image
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 import synth
-from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZOO_MEAN
+from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, SCORE_RULE, SCORE_RULES, ZOO_MEAN
 
 IOU_THRS = np.linspace(0.5, 0.95, 10)
 REC_THRS = np.linspace(0.0, 1.0, 101)
@@ -195,12 +195,19 @@ def add_weights_arg(ap):
                     help="which weights of the checkpoint: final (model) or their EMA")
 
 
-def load_graph(ckpt, agnostic_iou=None, weights=SHIPPED_WEIGHTS):
+def add_score_rule_arg(ap):
+    """--score-rule for every script that runs (or describes) the exported graph."""
+    ap.add_argument("--score-rule", choices=SCORE_RULES, default=SCORE_RULE,
+                    help="how detections are scored (model.SCORE_RULE): 'proposal' reproduces "
+                         "the graphs exported before session 19")
+
+
+def load_graph(ckpt, agnostic_iou=None, weights=SHIPPED_WEIGHTS, score_rule=SCORE_RULE):
     from model import ZooGraph, build_model
     m = build_model() if agnostic_iou is None else build_model(agnostic_iou)
     sd = torch.load(ckpt, map_location="cpu")
     m.load_state_dict(sd[weights] if weights in sd else sd)
-    return ZooGraph(m.eval()).eval()
+    return ZooGraph(m.eval(), score_rule).eval()
 
 
 if __name__ == "__main__":
@@ -213,10 +220,11 @@ if __name__ == "__main__":
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", default=None, help="write the (last) result here")
     add_weights_arg(ap)
+    add_score_rule_arg(ap)
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     for iou in a.agnostic_iou:
-        g = load_graph(a.ckpt, iou, a.weights)
+        g = load_graph(a.ckpt, iou, a.weights, a.score_rule)
         for ms in a.min_size:
             r = evaluate(g, a.data, ms, max(a.max_size, ms), a.limit)
             r.update({"minSize": ms, "maxSize": max(a.max_size, ms), "agnosticIou": iou})

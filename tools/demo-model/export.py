@@ -19,7 +19,7 @@ import onnx
 import torch
 from PIL import Image
 
-from evaluate import add_weights_arg, load_graph, preprocess
+from evaluate import add_score_rule_arg, add_weights_arg, load_graph, preprocess
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
 from synth import CLASSES
 
@@ -49,10 +49,11 @@ def main():
     ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
     ap.add_argument("--max-size", type=int, default=DEPLOY_MAX_SIZE)
     add_weights_arg(ap)
+    add_score_rule_arg(ap)
     ap.add_argument("--sample", default="data/shapes-heldout/images/shapes_0000.jpg")
     a = ap.parse_args()
     torch.set_num_threads(2)
-    graph = load_graph(a.ckpt, weights=a.weights)
+    graph = load_graph(a.ckpt, weights=a.weights, score_rule=a.score_rule)
     rgb = np.asarray(Image.open(a.sample).convert("RGB"))
     x, _ = preprocess(rgb, a.min_size, a.max_size)
     with torch.no_grad():

@@ -10,9 +10,16 @@ import os
 
 import torch
 
-from evaluate import add_weights_arg
+from evaluate import add_score_rule_arg, add_weights_arg
 from export import DESCRIPTION
 from synth import CLASSES
+
+
+SCORE_RULE_TEXT = {
+    "proposal": "the box head's class probability for the RPN proposal (torchvision's)",
+    "rescored": ("geometric mean of the box head's class probability for the RPN proposal and for "
+                 "the refined box the detection reports (model.SCORE_RULE)"),
+}
 
 
 def main():
@@ -30,6 +37,7 @@ def main():
     # so an entry may carry its number ("stage": 17) instead of its position.
     ap.add_argument("--stages", default=None, help="JSON file listing the training stages")
     add_weights_arg(ap)  # as given to export.py
+    add_score_rule_arg(ap)  # as given to export.py
     ap.add_argument("--maskserve-metrics", default=None,
                     help="`maskserve eval --out` JSON of the exported ONNX on the held-out set")
     ap.add_argument("--negatives", action="append", default=[],
@@ -66,6 +74,7 @@ def main():
                   "range": "0..255", "mean": [102.9801, 115.9465, 122.7717], "std": None},
         "outputs": ["boxes", "labels", "scores", "masks"],
         "scoreFloor": 0.05,
+        "scoreRule": SCORE_RULE_TEXT[a.score_rule],
         "maxDetections": 100,
         "maskThreshold": 0.5,
         "license": "Apache-2.0",
@@ -78,7 +87,9 @@ def main():
                        % ("per stage (see stages)" if stages else "%g" % targs["lr"], targs["wd"],
                           "the EMA" if a.weights == "ema" else
                           "as the last stage says (blend.py)" if stages else
-                          "the final ones, not their EMA")),
+                          "the final ones, not their EMA")
+                       + ("; then the box classifier refitted on cached features of frozen "
+                          "proposals (refit.py, see refit)" if "refit" in ck else "")),
             "iterations": iterations,
             "batch": targs["batch"],
             "imagesSeen": iterations * targs["batch"],
@@ -96,6 +107,8 @@ def main():
                      "from noise, gradients and crops of 7 real photos; 50 %% JPEG q60-95"
                      % ("per stage" if stages else targs["seed"])),
             **({"stages": stages} if stages else {}),
+            # refit.py: the box classifier fitted again on cached features after training
+            **({"refit": ck["refit"]} if "refit" in ck else {}),
         },
         "metrics": {"heldout": {
             "segmAP": r4(r["segm"]["AP"]), "segmAP50": r4(r["segm"]["AP50"]),

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from evaluate import add_weights_arg, load_graph, preprocess
+from evaluate import add_score_rule_arg, add_weights_arg, load_graph, preprocess
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE
 from synth import read_photo_list
 
@@ -116,11 +116,12 @@ if __name__ == "__main__":
                     help="an earlier mined list whose photos stay in --mined-list; repeatable")
     ap.add_argument("paths", nargs="+", help="photo files or folders")
     add_weights_arg(ap)
+    add_score_rule_arg(ap)
     a = ap.parse_args()
     if a.mined_also and not a.mined_list:
         ap.error("--mined-also needs --mined-list")
     torch.set_num_threads(2)
-    rows = scan(load_graph(a.ckpt, weights=a.weights), photos_in(a.paths), a.threshold)
+    rows = scan(load_graph(a.ckpt, weights=a.weights, score_rule=a.score_rule), photos_in(a.paths), a.threshold)
     for r in rows:
         if r["view"] == "whole" or r["detections"]:
             print(f'{r["photo"]:28s} {r["view"]:12s} {r["detections"]:3d} >= {a.threshold}'

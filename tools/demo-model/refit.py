@@ -21,9 +21,16 @@ options with.
     /usr/bin/python3 $T/refit.py fit --ckpt $T/checkpoints/demo-shapes.pt \
         --cache $T/runs/refit/cache.pt --out $T/runs/refit/refit.pt
 
-Not used for the shipped weights: every setting tried moved the model along the trade-off
+Alone, with torchvision's scores, every setting tried moved the model along the trade-off
 between shapes found and photos fired on that the training stages had met, and none beat M17 on
-both (model card, History, session 18).
+both (model card, History, session 18).  With the exported graph's re-scoring (model.SCORE_RULE)
+the refit with --negative-weight 2 --photo-weight 10 keeps the acceptance bar that M17 alone
+no longer keeps, and ships (session 19):
+
+    /usr/bin/python3 $T/refit.py cache --ckpt $T/runs/M17/final.pt --shape-images 2000 \
+        --out $T/runs/refit/cache.pt
+    /usr/bin/python3 $T/refit.py fit --ckpt $T/runs/M17/final.pt --cache $T/runs/refit/cache.pt \
+        --negative-weight 2 --photo-weight 10 --out $T/checkpoints/demo-shapes.pt
 
 A proposal in a shape image is labelled with the class of the shape it overlaps at IoU >= 0.5
 and background below, as in training; with fit --ignore-band, proposals at IoU 0.3-0.5 are left
@@ -355,11 +362,19 @@ def fit_head(a, model, cache, train_rows, check_rows):
     save(a, model, cache, replaced)
 
 
+TRAINING_RECORD = ("iter", "args", "elapsed_min", "note")
+
+
 def save(a, model, cache, replaced):
     """The model's weights (as loaded from --ckpt) with the refitted tensors in place."""
     if a.out:
         state = {**model.state_dict(), **replaced}
-        out = {"model": state, "refit": {"ckpt": a.ckpt, "weights": a.weights, "cache": a.cache,
+        # The training record (args, iterations, minutes, note) of the checkpoint it started
+        # from stays with the weights, so make_card.py describes a refitted model as it does
+        # any other; "refit" says what changed after training.
+        start = torch.load(a.ckpt, map_location="cpu")
+        record = {k: v for k, v in start.items() if k in TRAINING_RECORD}
+        out = {**record, "model": state, "refit": {"ckpt": a.ckpt, "weights": a.weights, "cache": a.cache,
                                           "cacheSeed": cache["seed"], "validate": a.validate,
                                           "layers": a.layers, "negativeWeight": a.negative_weight,
                                           "photoWeight": a.photo_weight, "anchor": a.anchor,

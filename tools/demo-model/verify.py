@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from evaluate import add_weights_arg, load_graph, preprocess, resize_scale
+from evaluate import add_score_rule_arg, add_weights_arg, load_graph, preprocess, resize_scale
 from model import DEPLOY_MAX_SIZE, DEPLOY_MIN_SIZE, ZOO_MEAN
 
 IMAGES = ["shapes_0000", "shapes_0001", "shapes_0002", "shapes_0003", "shapes_0004"]
@@ -26,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
     add_weights_arg(ap)
+    add_score_rule_arg(ap)
     ap.add_argument("--data", default="data/shapes-heldout")
     ap.add_argument("--out", default="tools/demo-model/reference")
     ap.add_argument("--min-size", type=int, default=DEPLOY_MIN_SIZE)
@@ -33,7 +34,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.out, exist_ok=True)
-    graph = load_graph(a.ckpt, weights=a.weights)
+    graph = load_graph(a.ckpt, weights=a.weights, score_rule=a.score_rule)
     for stem in IMAGES:
         rgb = np.asarray(Image.open(os.path.join(a.data, "images", stem + ".jpg")).convert("RGB"))
         h, w = rgb.shape[:2]
