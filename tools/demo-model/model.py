@@ -36,8 +36,8 @@ AGNOSTIC_NMS_IOU = 1.0
 # the box head gave the RPN proposal before its box was refined.  "rescored": the geometric mean
 # of that and the probability the box head gives the refined box it reports (one more pass of
 # the box head over the <= 100 detections, no second backbone pass).  A drawn shape keeps its
-# score when its box is tightened; on real photos the false alarms mostly did not: on the
-# session-18 model the refined box's score fell from 0.60-0.77 to 0.30-0.34 on the daisies,
+# score when its box is tightened; on real photos the false alarms mostly did not: with M17
+# (sessions 15-18) the refined box's score fell from 0.60-0.77 to 0.30-0.34 on the daisies,
 # the pool shirt, the baboon and the lighthouse, while 953 of the 954 held-out objects found
 # stayed found (session 19, evaluate.py / negatives.py --score-rule).
 SCORE_RULES = ("proposal", "rescored")
