@@ -203,9 +203,10 @@ def add_score_rule_arg(ap):
 
 
 def load_graph(ckpt, agnostic_iou=None, weights=SHIPPED_WEIGHTS, score_rule=SCORE_RULE):
+    """ckpt: a checkpoint's path, or the checkpoint already loaded (torch.load)."""
     from model import ZooGraph, build_model
     m = build_model() if agnostic_iou is None else build_model(agnostic_iou)
-    sd = torch.load(ckpt, map_location="cpu")
+    sd = torch.load(ckpt, map_location="cpu") if isinstance(ckpt, (str, os.PathLike)) else ckpt
     m.load_state_dict(sd[weights] if weights in sd else sd)
     return ZooGraph(m.eval(), score_rule).eval()
 

@@ -12,14 +12,8 @@ import torch
 
 from evaluate import add_score_rule_arg, add_weights_arg
 from export import DESCRIPTION
+from model import SCORE_FLOOR, SCORE_RULES
 from synth import CLASSES
-
-
-SCORE_RULE_TEXT = {
-    "proposal": "the box head's class probability for the RPN proposal (torchvision's)",
-    "rescored": ("geometric mean of the box head's class probability for the RPN proposal and for "
-                 "the refined box the detection reports (model.SCORE_RULE)"),
-}
 
 
 def main():
@@ -73,8 +67,8 @@ def main():
         "input": {"name": "image", "shape": [3, "H", "W"], "channelOrder": "BGR",
                   "range": "0..255", "mean": [102.9801, 115.9465, 122.7717], "std": None},
         "outputs": ["boxes", "labels", "scores", "masks"],
-        "scoreFloor": 0.05,
-        "scoreRule": SCORE_RULE_TEXT[a.score_rule],
+        "scoreFloor": SCORE_FLOOR,
+        "scoreRule": SCORE_RULES[a.score_rule],
         "maxDetections": 100,
         "maskThreshold": 0.5,
         "license": "Apache-2.0",

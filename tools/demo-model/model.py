@@ -40,7 +40,11 @@ AGNOSTIC_NMS_IOU = 1.0
 # (sessions 15-18) the refined box's score fell from 0.60-0.77 to 0.30-0.34 on the daisies,
 # the pool shirt, the baboon and the lighthouse, while 953 of the 954 held-out objects found
 # stayed found (session 19, evaluate.py / negatives.py --score-rule).
-SCORE_RULES = ("proposal", "rescored")
+SCORE_RULES = {  # name -> what the model card says of it
+    "proposal": "the box head's class probability for the RPN proposal (torchvision's)",
+    "rescored": ("geometric mean of the box head's class probability for the RPN proposal and for "
+                 "the refined box the detection reports (model.SCORE_RULE)"),
+}
 SCORE_RULE = "rescored"
 SCORE_FLOOR = 0.05  # box_score_thresh below: nothing under it is ever emitted
 

@@ -267,15 +267,22 @@ def threshold_loss(logits, labels, objects, weights, a):
     return loss
 
 
+TRAINING_RECORD = ("iter", "args", "elapsed_min", "note")
+
+
 def fit(a):
-    model = load_graph(a.ckpt, weights=a.weights).m
+    checkpoint = torch.load(a.ckpt, map_location="cpu")
+    model = load_graph(checkpoint, weights=a.weights).m
+    # The training record (args, iterations, minutes, note) of the checkpoint it starts from
+    # stays with the refitted weights, so make_card.py describes them as it does any other.
+    record = {k: v for k, v in checkpoint.items() if k in TRAINING_RECORD}
     cache = torch.load(a.cache, map_location="cpu")
     rows = cache["rows"]
     back = held_back(rows, a.validate)
     train_rows = [r for r, b in zip(rows, back) if not b]
     check_rows = [r for r, b in zip(rows, back) if b]
     if a.layers == "head":
-        return fit_head(a, model, cache, train_rows, check_rows)
+        return fit_head(a, model, cache, train_rows, check_rows, record)
     features, labels, kinds = stack(train_rows, a.ignore_band)
     objects = object_ids(train_rows, a.object_iou)
     used = labels >= 0
@@ -308,10 +315,10 @@ def fit(a):
             for when, w, b in (("before", w0, b0), ("after", weight, bias)):
                 tally = count(model, subset, linear(w, b), a.threshold)
                 print(f"{name:10s} {when + ':':7s} {describe(tally)}")
-    save(a, model, cache, {CLASSIFIER[0]: weight, CLASSIFIER[1]: bias})
+    save(a, model, cache, record, {CLASSIFIER[0]: weight, CLASSIFIER[1]: bias})
 
 
-def fit_head(a, model, cache, train_rows, check_rows):
+def fit_head(a, model, cache, train_rows, check_rows, record):
     """Refit the box head's FC layer (4704 -> 256) and both predictors on the cached FC inputs:
     Adam on minibatches drawn in proportion to each proposal's weight (each kind of view gets
     its share), cross-entropy on the classes plus a pull of the box regression toward what the
@@ -359,21 +366,14 @@ def fit_head(a, model, cache, train_rows, check_rows):
         print(f"held back before: {describe(count(model, check_rows, base, a.threshold))}")
     replaced = {f"roi_heads.box_head.{FC}.{k}": v.detach() for k, v in fc.state_dict().items()}
     replaced.update({f"roi_heads.box_predictor.{k}": v.detach() for k, v in predictor.state_dict().items()})
-    save(a, model, cache, replaced)
+    save(a, model, cache, record, replaced)
 
 
-TRAINING_RECORD = ("iter", "args", "elapsed_min", "note")
-
-
-def save(a, model, cache, replaced):
-    """The model's weights (as loaded from --ckpt) with the refitted tensors in place."""
+def save(a, model, cache, record, replaced):
+    """The model's weights (as loaded from --ckpt) with the refitted tensors in place, its
+    training record, and what the refit did ("refit")."""
     if a.out:
         state = {**model.state_dict(), **replaced}
-        # The training record (args, iterations, minutes, note) of the checkpoint it started
-        # from stays with the weights, so make_card.py describes a refitted model as it does
-        # any other; "refit" says what changed after training.
-        start = torch.load(a.ckpt, map_location="cpu")
-        record = {k: v for k, v in start.items() if k in TRAINING_RECORD}
         out = {**record, "model": state, "refit": {"ckpt": a.ckpt, "weights": a.weights, "cache": a.cache,
                                           "cacheSeed": cache["seed"], "validate": a.validate,
                                           "layers": a.layers, "negativeWeight": a.negative_weight,
